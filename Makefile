@@ -1,0 +1,46 @@
+# Plex Link — build, run and test. `make run` and `make test` are all a new user needs.
+SHELL := /bin/bash
+GO ?= go
+BIN ?= plexlink
+
+# Debian/Ubuntu packages. Build: cgo + the X11/GL headers Fyne's GLFW driver needs.
+BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
+              libxinerama-dev libxi-dev libxxf86vm-dev
+# Test: a virtual display, a private D-Bus session with a real Secret Service, and the
+# clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
+# autolaunch stray session buses through it).
+TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick
+
+.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean
+
+all: build
+
+# Installs only the packages that are missing; as root or with sudo it runs apt-get,
+# otherwise it prints the exact command and stops.
+deps: deps-build deps-test
+deps-build:
+	@./packaging/apt-deps.sh $(BUILD_PKGS)
+deps-test:
+	@./packaging/apt-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+
+build: deps-build
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Everything: vet, gofmt, and every test with the race detector. The tests start their own
+# dbus-daemon, gnome-keyring-daemon and Xvfb (see internal/testenv); with CI set, a missing
+# component is a failure, never a skip.
+test: deps-test fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+clean:
+	rm -f $(BIN)
