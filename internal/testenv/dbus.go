@@ -187,3 +187,34 @@ func (s *Session) UnlockCollection(password string) error {
 	}
 	return nil
 }
+
+// silentPrompter accepts gnome-keyring's prompt requests and never shows or answers
+// anything: a user who walked away from an unlock dialog.
+type silentPrompter struct{}
+
+func (silentPrompter) BeginPrompting(callback dbus.ObjectPath) *dbus.Error { return nil }
+func (silentPrompter) PerformPrompt(callback dbus.ObjectPath, typ string, props map[string]dbus.Variant, exchange string) *dbus.Error {
+	return nil
+}
+func (silentPrompter) StopPrompting(callback dbus.ObjectPath) *dbus.Error { return nil }
+
+// HangPrompts installs a GUI prompter that never answers, so an unlock of a locked
+// collection blocks forever (without it, gnome-keyring finds no prompter and fails at
+// once). Call release to remove it; pending prompts then fail.
+func (s *Session) HangPrompts() (release func(), err error) {
+	conn, err := s.connect()
+	if err != nil {
+		return nil, err
+	}
+	const name, path = "org.gnome.keyring.SystemPrompter", dbus.ObjectPath("/org/gnome/keyring/Prompter")
+	if err := conn.Export(silentPrompter{}, path, "org.gnome.keyring.internal.Prompter"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("testenv: exporting the prompter: %w", err)
+	}
+	reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		conn.Close()
+		return nil, fmt.Errorf("testenv: owning %s: reply %v, %v", name, reply, err)
+	}
+	return func() { conn.Close() }, nil
+}
