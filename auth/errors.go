@@ -1,0 +1,205 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+)
+
+var (
+	// ErrPinExpired: the PIN is unknown or expired (HTTP 404 / plex.tv code 1020), or the
+	// linker used up its fresh codes.
+	ErrPinExpired = errors.New("PIN code not found or expired")
+	// ErrUnauthorized: the token is not (or no longer) valid (HTTP 401 / code 1001, or 422
+	// "invalid token"). Only this error means "relink needed".
+	ErrUnauthorized = errors.New("plex.tv rejected the token (unauthorized)")
+	// ErrRateLimited: HTTP 429; the error is a *RateLimitError carrying Retry-After.
+	ErrRateLimited = errors.New("rate limited by plex.tv")
+	// ErrBadResponse: a 2xx answer that is not the JSON we expect (not JSON, wrong field
+	// types, missing id, larger than the 1 MiB cap). Retrying does not help.
+	ErrBadResponse = errors.New("unexpected response from plex.tv")
+)
+
+const (
+	codeMissingClientID = 1000
+	codeUnauthorized    = 1001
+	codePinNotFound     = 1020
+)
+
+// ErrorItem is one entry of plex.tv's {"errors":[…]} body. Status is sometimes absent (0).
+type ErrorItem struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Status  int    `json:"status"`
+}
+
+// APIError is a 4xx/5xx answer that carried plex.tv's JSON error body.
+type APIError struct {
+	Status int
+	Errors []ErrorItem
+}
+
+func (e *APIError) Error() string {
+	parts := make([]string, 0, len(e.Errors))
+	for _, it := range e.Errors {
+		parts = append(parts, fmt.Sprintf("%s (code %d)", it.Message, it.Code))
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.Status, strings.Join(parts, "; "))
+}
+
+func (e *APIError) hasCode(code int) bool {
+	for _, it := range e.Errors {
+		if it.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrPinExpired:
+		return e.Status == http.StatusNotFound || e.hasCode(codePinNotFound)
+	case ErrUnauthorized:
+		if e.Status == http.StatusUnauthorized || e.hasCode(codeUnauthorized) {
+			return true
+		}
+		if e.Status == http.StatusUnprocessableEntity {
+			for _, it := range e.Errors {
+				if strings.Contains(strings.ToLower(it.Message), "invalid token") {
+					return true
+				}
+			}
+		}
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// StatusError is an unexpected HTTP status without a JSON error body (an HTML error
+// page, a proxy, a redirect that was not followed).
+type StatusError struct {
+	Status int
+	Body   string // at most 200 printable characters, token scrubbed
+}
+
+func (e *StatusError) Error() string {
+	if e.Body == "" {
+		return fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))
+	}
+	return fmt.Sprintf("HTTP %d %s: %s", e.Status, http.StatusText(e.Status), e.Body)
+}
+
+func (e *StatusError) Is(target error) bool {
+	switch target {
+	case ErrPinExpired:
+		return e.Status == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// RateLimitError is HTTP 429. RetryAfter is 0 when the server did not say.
+// Err is the underlying *APIError or *StatusError.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimitError) Error() string {
+	msg := "rate limited by plex.tv"
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+func (e *RateLimitError) Unwrap() error        { return e.Err }
+
+// IsTransient reports whether trying again later may succeed: 5xx, 408, 429, timeouts and
+// connection-level failures. Cancellation by the caller is not transient.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return transientStatus(ae.Status)
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return transientStatus(se.Status)
+	}
+	if errors.Is(err, ErrRateLimited) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
+}
+
+func transientStatus(s int) bool {
+	return s >= 500 || s == http.StatusTooManyRequests || s == http.StatusRequestTimeout
+}
+
+// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date. An HTTP date is
+// measured against the response's own Date header when present, so a skewed local clock
+// does not turn "in 30 s" into "in an hour" or "already passed".
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = date
+	}
+	return max(at.Sub(now), 0)
+}
+
+// sanitize keeps error text short, printable and free of the token it may echo.
+func sanitize(s string, tok Token) string {
+	if tok != "" {
+		s = strings.ReplaceAll(s, tok.Reveal(), redacted)
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,80 @@
+package plextvtest
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
+// [--account-token T] [--username U] [--allow-remote]`. It prints one JSON line
+// {"api_url":…,"link_url":…,"account_token":…} on stdout once it listens, serves until
+// SIGINT/SIGTERM and returns the exit code. Strong pins live twice --pin-ttl, as on plex.tv.
+func RunFakeServer(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return runFakeServer(ctx, args, stdout, stderr)
+}
+
+func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fake-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback unless --allow-remote)")
+	ttl := fs.Duration("pin-ttl", DefaultPinTTL, "lifetime of a non-strong PIN (strong PINs live twice as long)")
+	token := fs.String("account-token", "", "the demo account's token (default: random)")
+	user := fs.String("username", DefaultUsername, "the demo account's username")
+	remote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the fake has no real security)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "fake-server: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *ttl < time.Second {
+		fmt.Fprintln(stderr, "fake-server: --pin-ttl must be at least 1s")
+		return 2
+	}
+	if err := checkLoopback(*addr); err != nil && !*remote {
+		fmt.Fprintf(stderr, "fake-server: %v; pass --allow-remote to listen there anyway\n", err)
+		return 2
+	}
+	srv, err := Listen(*addr, WithPinTTL(*ttl), WithStrongPinTTL(2**ttl),
+		WithAccountToken(*token), WithUsername(*user))
+	if err != nil {
+		fmt.Fprintf(stderr, "fake-server: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	line, _ := json.Marshal(struct {
+		APIURL       string `json:"api_url"`
+		LinkURL      string `json:"link_url"`
+		AccountToken string `json:"account_token"`
+	}{srv.URL, srv.LinkURL, srv.AccountToken()})
+	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+		fmt.Fprintf(stderr, "fake-server: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	return 0
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid --addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--addr %q is not a loopback address", addr)
+}

@@ -1,0 +1,317 @@
+// Package plextvtest is a faithful fake of the plex.tv calls Plex Link uses: the PIN API
+// under /api/v2, the /link approval page, fault injection for tests, and the
+// `plexlink fake-server` command. Its answers follow ../shared/spec/plex-tv-pins.openapi.yaml
+// (checked by auth's spec test) and ../shared/plex-tv-api.md. It does not import auth,
+// so auth's own tests can use it.
+package plextvtest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Route names for Count, LastHeader and FailNext.
+const (
+	RouteCreatePin = "POST /pins"
+	RoutePin       = "GET /pins/{id}"
+	RouteLinkPin   = "PUT /pins/link"
+	RouteUser      = "GET /user"
+	RouteSignOut   = "DELETE /users/signout"
+	RouteLinkPage  = "GET /link"
+	RouteLinkForm  = "POST /link"
+)
+
+const (
+	DefaultPinTTL       = 900 * time.Second
+	DefaultStrongPinTTL = 1800 * time.Second
+	DefaultUsername     = "demo"
+	// firstPinID is above the int32 range, like real ids will soon be: clients must use int64.
+	firstPinID = int64(math.MaxInt32) + 1000
+)
+
+// Option configures a Fake.
+type Option func(*Fake)
+
+// WithClock replaces time.Now, e.g. to expire pins without waiting.
+func WithClock(now func() time.Time) Option { return func(f *Fake) { f.now = now } }
+
+// WithPinTTL sets the lifetime of non-strong pins (default 900 s).
+func WithPinTTL(d time.Duration) Option { return func(f *Fake) { f.ttl = d } }
+
+// WithStrongPinTTL sets the lifetime of strong pins (default 1800 s).
+func WithStrongPinTTL(d time.Duration) Option { return func(f *Fake) { f.strongTTL = d } }
+
+// WithAccountToken sets the demo account's own token (the one PUT /pins/link takes);
+// default a random one.
+func WithAccountToken(tok string) Option { return func(f *Fake) { f.accountToken = tok } }
+
+// WithUsername sets the demo account's username (default "demo").
+func WithUsername(u string) Option { return func(f *Fake) { f.user.username = u } }
+
+// WithExpiredPinsAnswered makes expired pins answer 200 with expiresIn 0 instead of 404,
+// as one source reports plex.tv doing.
+func WithExpiredPinsAnswered() Option { return func(f *Fake) { f.answerExpired = true } }
+
+// Fake is the fake plex.tv as an http.Handler. Safe for concurrent use.
+type Fake struct {
+	mu            sync.Mutex
+	now           func() time.Time
+	ttl           time.Duration
+	strongTTL     time.Duration
+	answerExpired bool
+	accountToken  string
+	user          account
+	tokens        map[string]bool // every token that GET /user accepts
+	pins          map[int64]*pin
+	nextID        int64
+	counts        map[string]int
+	lastHeader    map[string]http.Header
+	faults        map[string][]*faultRun
+
+	closed   chan struct{}
+	shutdown bool
+	inflight sync.WaitGroup
+}
+
+type account struct {
+	id       int64
+	uuid     string
+	username string
+	joined   time.Time
+}
+
+type pin struct {
+	id       int64
+	code     string
+	strong   bool
+	clientID string
+	product  string
+	created  time.Time
+	expires  time.Time
+	token    string // minted at approval; "" until then
+}
+
+// New returns a Fake with no listener; see NewServer for one on loopback.
+func New(opts ...Option) *Fake {
+	f := &Fake{
+		now: time.Now, ttl: DefaultPinTTL, strongTTL: DefaultStrongPinTTL,
+		user:   account{id: 13692262, uuid: "dae343c1f45beb4f", username: DefaultUsername},
+		tokens: map[string]bool{}, pins: map[int64]*pin{}, nextID: firstPinID,
+		counts: map[string]int{}, lastHeader: map[string]http.Header{}, faults: map[string][]*faultRun{},
+		closed: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(f)
+	}
+	if f.accountToken == "" {
+		f.accountToken = randomString(20, alnum)
+	}
+	f.tokens[f.accountToken] = true
+	f.user.joined = f.now().Add(-365 * 24 * time.Hour).Truncate(time.Second)
+	return f
+}
+
+// AccountToken is the demo account's own token (what the plex.tv/link page would use).
+func (f *Fake) AccountToken() string { return f.accountToken }
+
+// Username is the demo account's username.
+func (f *Fake) Username() string { return f.user.username }
+
+// Count reports how many requests a route has received (faulted ones included).
+func (f *Fake) Count(route string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counts[route]
+}
+
+// LastHeader returns a copy of the headers of the route's latest request (nil if none).
+func (f *Fake) LastHeader(route string) http.Header {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastHeader[route].Clone()
+}
+
+// TokenValid reports whether GET /user currently accepts tok.
+func (f *Fake) TokenValid(tok string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tokens[tok]
+}
+
+// Approve links a code to the demo account, as the user would on plex.tv/link, and returns
+// the new token minted for it (each approval mints a fresh one).
+func (f *Fake) Approve(code string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.approveLocked(code, false)
+}
+
+// Expire makes a code expire now.
+func (f *Fake) Expire(code string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p := f.findCodeLocked(code); p != nil {
+		p.expires = f.now()
+		return true
+	}
+	return false
+}
+
+// Close releases hung and delayed requests; Server.Close calls it.
+func (f *Fake) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.shutdown {
+		f.shutdown = true
+		close(f.closed)
+	}
+}
+
+type approveError struct {
+	status int
+	msg    string
+}
+
+func (e *approveError) Error() string { return e.msg }
+
+var (
+	errUnknownCode = &approveError{http.StatusNotFound, "Code not found or expired"}
+	errStrongCode  = &approveError{http.StatusBadRequest,
+		"This is a strong code; it only works through app.plex.tv/auth, not on the link page"}
+)
+
+func (f *Fake) approveLocked(code string, linkPage bool) (string, error) {
+	p := f.findCodeLocked(code)
+	if p == nil || !f.now().Before(p.expires) {
+		return "", errUnknownCode
+	}
+	if linkPage && p.strong {
+		return "", errStrongCode
+	}
+	p.token = randomString(20, alnum)
+	f.tokens[p.token] = true
+	return p.token, nil
+}
+
+func (f *Fake) findCodeLocked(code string) *pin {
+	for _, p := range f.pins {
+		// Short codes are typed by people: match them case-insensitively, like plex.tv/link.
+		if p.code == code || (!p.strong && strings.EqualFold(p.code, code)) {
+			return p
+		}
+	}
+	return nil
+}
+
+func (f *Fake) newPinLocked(strong bool, clientID, product string) *pin {
+	now := f.now()
+	p := &pin{id: f.nextID, strong: strong, clientID: clientID, product: product, created: now}
+	f.nextID++
+	for p.code == "" || f.findCodeLocked(p.code) != nil {
+		if strong {
+			p.code = randomString(25, lowerAlnum)
+		} else {
+			p.code = randomString(4, upperAlnum)
+		}
+	}
+	ttl := f.ttl
+	if strong {
+		ttl = f.strongTTL
+	}
+	p.expires = now.Add(ttl)
+	f.pins[p.id] = p
+	return p
+}
+
+// pinJSON renders a pin with every field the spec marks required.
+func (f *Fake) pinJSON(p *pin, qrBase string) map[string]any {
+	left := max(math.Ceil(p.expires.Sub(f.now()).Seconds()), 0)
+	var tok any
+	if p.token != "" {
+		tok = p.token
+	}
+	return map[string]any{
+		"id": p.id, "code": p.code, "product": p.product, "trusted": false,
+		"qr": qrBase + "/pins/qr/" + p.code, "clientIdentifier": p.clientID,
+		"location": map[string]any{
+			"code": "NL", "european_union_member": true, "continent_code": "EU",
+			"country": "The Netherlands", "city": "Breda", "time_zone": "Europe/Amsterdam",
+			"postal_code": "4814", "in_privacy_restricted_country": true,
+			"in_privacy_restricted_region": true, "subdivisions": "North Brabant",
+			"coordinates": "51.5869, 4.7471",
+		},
+		"expiresIn": int64(left),
+		"createdAt": p.created.UTC().Format(time.RFC3339),
+		"expiresAt": p.expires.UTC().Format(time.RFC3339),
+		"authToken": tok, "newRegistration": nil,
+	}
+}
+
+// userJSON renders GET /user with every field the spec marks required.
+func (f *Fake) userJSON(tok string) map[string]any {
+	u := f.user
+	return map[string]any{
+		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.username,
+		"friendlyName": u.username, "email": u.username + "@example.com",
+		"thumb":     "https://plex.tv/users/" + u.uuid + "/avatar?c=1",
+		"authToken": tok, "adsConsent": nil, "adsConsentReminderAt": nil, "adsConsentSetAt": nil,
+		"anonymous": false, "backupCodesCreated": false, "confirmed": true, "country": "NL",
+		"emailOnlyAuth": false, "experimentalFeatures": false, "entitlements": []string{},
+		"guest": false, "hasPassword": true, "home": false, "homeAdmin": false, "homeSize": 1,
+		"joinedAt": u.joined.Unix(), "locale": nil, "mailingListActive": false,
+		"mailingListStatus": "unsubscribed", "maxHomeSize": 15,
+		"profile": map[string]any{
+			"autoSelectAudio": true, "defaultAudioLanguage": "en", "defaultSubtitleLanguage": "en",
+			"autoSelectSubtitle": 0, "defaultSubtitleAccessibility": 0, "defaultSubtitleForced": 0,
+			"watchedIndicator": 1, "mediaReviewsVisibility": 0,
+		},
+		"protected": false, "rememberExpiresAt": f.now().Add(30 * 24 * time.Hour).Unix(),
+		"restricted": false, "scrobbleTypes": "", "services": []any{},
+		"subscription": map[string]any{
+			"active": false, "subscribedAt": nil, "status": "Inactive", "paymentService": nil,
+			"plan": nil, "features": []string{},
+		},
+		"subscriptionDescription": nil, "twoFactorEnabled": false, "attributionPartner": nil,
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{
+		"errors": []map[string]any{{"code": code, "message": msg, "status": status}},
+	})
+}
+
+const (
+	alnum      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("plextvtest: crypto/rand: %v", err))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func parseBool(s string) bool {
+	b, _ := strconv.ParseBool(s)
+	return b
+}
