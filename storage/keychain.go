@@ -94,7 +94,8 @@ func (k *Keychain) Delete() error {
 }
 
 // call runs fn bounded by the timeout and maps go-keyring's errors onto ours. On a timeout fn
-// keeps running in its goroutine (go-keyring cannot be cancelled); its result is dropped.
+// keeps running in its goroutine (go-keyring cannot be cancelled) and its result is dropped;
+// if the user later answers a pending unlock prompt, a timed-out Save can still land.
 func (k *Keychain) call(op string, fn func() (string, error)) (string, error) {
 	timeout := k.Timeout
 	if timeout <= 0 {
