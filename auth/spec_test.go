@@ -1,0 +1,252 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/plexlink/plexlink/auth"
+	"github.com/plexlink/plexlink/auth/plextvtest"
+)
+
+// The spec is shared reference material next to the repository, not written by this project.
+const specFromModuleRoot = "../shared/spec/plex-tv-pins.openapi.yaml"
+
+const specURL = "file:///plex-tv-pins.openapi.json"
+
+type spec struct {
+	doc      map[string]any
+	compiler *jsonschema.Compiler
+}
+
+func loadSpec(t *testing.T) *spec {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil; _, err = os.Stat(filepath.Join(dir, "go.mod")) {
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+	path := filepath.Join(dir, specFromModuleRoot)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := fmt.Sprintf("OpenAPI spec not available (%v): the conformance test needs %s", err, specFromModuleRoot)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	var raw any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	js, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020) // OpenAPI 3.1 schemas are JSON Schema 2020-12
+	c.AssertFormat()
+	if err := c.AddResource(specURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	return &spec{doc: doc.(map[string]any), compiler: c}
+}
+
+func (s *spec) op(path, method string) map[string]any {
+	return s.doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)
+}
+
+// declared lists the status codes the spec gives an operation.
+func (s *spec) declared(path, method string) map[int]bool {
+	out := map[int]bool{}
+	for code := range s.op(path, method)["responses"].(map[string]any) {
+		n, _ := strconv.Atoi(code)
+		out[n] = true
+	}
+	return out
+}
+
+func (s *spec) media(path, method string, status int) map[string]any {
+	r := s.op(path, method)["responses"].(map[string]any)[strconv.Itoa(status)].(map[string]any)
+	return r["content"].(map[string]any)["application/json"].(map[string]any)
+}
+
+func (s *spec) schema(t *testing.T, path, method string, status int) *jsonschema.Schema {
+	t.Helper()
+	esc := strings.NewReplacer("~", "~0", "/", "~1", "{", "%7B", "}", "%7D")
+	loc := fmt.Sprintf("%s#/paths/%s/%s/responses/%d/content/application~1json/schema", specURL, esc.Replace(path), method, status)
+	sch, err := s.compiler.Compile(loc)
+	if err != nil {
+		t.Fatalf("compile %s %s %d: %v", method, path, status, err)
+	}
+	return sch
+}
+
+func TestFakeConformsToSpec(t *testing.T) {
+	sp := loadSpec(t)
+	srv := newServer(t)
+	ctx := context.Background()
+	c := newClient(srv)
+	pending, err := c.CreatePin(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved, _ := c.CreatePin(ctx, false)
+	tok, _ := srv.Approve(approved.Code)
+	expired, _ := c.CreatePin(ctx, false)
+	srv.Expire(expired.Code)
+
+	id := testIdentity.ClientID
+	pinPath := func(p *auth.Pin) string { return "/pins/" + strconv.FormatInt(p.ID, 10) }
+	cases := []struct {
+		name, method, specPath, path, clientID, token string
+		want                                          int
+	}{
+		{"create", "post", "/pins", "/pins", id, "", 201},
+		{"create strong", "post", "/pins", "/pins?strong=true", id, "", 201},
+		{"create without client id", "post", "/pins", "/pins", "", "", 400},
+		{"poll pending", "get", "/pins/{pinID}", pinPath(pending), id, "", 200},
+		{"poll approved", "get", "/pins/{pinID}", pinPath(approved), id, "", 200},
+		{"poll expired", "get", "/pins/{pinID}", pinPath(expired), id, "", 404},
+		{"poll unknown", "get", "/pins/{pinID}", "/pins/12345", id, "", 404},
+		{"poll another client's pin", "get", "/pins/{pinID}", pinPath(pending), "someone-else", "", 404},
+		{"poll without client id", "get", "/pins/{pinID}", pinPath(pending), "", "", 400},
+		{"user", "get", "/user", "/user", id, tok, 200},
+		{"user bad token", "get", "/user", "/user", id, "not-a-token", 401},
+		{"user without client id", "get", "/user", "/user", "", tok, 400},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, ctype, body := rawCall(t, strings.ToUpper(tc.method), srv.URL+tc.path, tc.clientID, tc.token)
+			if status != tc.want {
+				t.Fatalf("status %d, want %d", status, tc.want)
+			}
+			if !sp.declared(tc.specPath, tc.method)[status] {
+				t.Fatalf("the spec declares no %d for %s %s", status, tc.method, tc.specPath)
+			}
+			if !strings.HasPrefix(ctype, "application/json") {
+				t.Fatalf("Content-Type %q", ctype)
+			}
+			if err := sp.schema(t, tc.specPath, tc.method, status).Validate(body); err != nil {
+				t.Fatalf("response does not match the spec: %v", err)
+			}
+			if tc.name == "poll approved" && body.(map[string]any)["authToken"] != tok {
+				t.Fatal("approved pin carries no (or the wrong) authToken")
+			}
+		})
+	}
+
+	// The validator must be able to fail, or the checks above prove nothing.
+	t.Run("schemas reject wrong answers", func(t *testing.T) {
+		_, _, body := rawCall(t, "GET", srv.URL+pinPath(pending), id, "")
+		bad := body.(map[string]any)
+		bad["id"] = "not-a-number"
+		if sp.schema(t, "/pins/{pinID}", "get", 200).Validate(bad) == nil {
+			t.Fatal("a pin with a string id passed validation")
+		}
+		_, _, user := rawCall(t, "GET", srv.URL+"/user", id, tok)
+		delete(user.(map[string]any), "uuid")
+		if sp.schema(t, "/user", "get", 200).Validate(user) == nil {
+			t.Fatal("a user without uuid passed validation")
+		}
+	})
+}
+
+func rawCall(t *testing.T, method, url, clientID, token string) (int, string, any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	req.Header.Set("Accept", "application/json")
+	if clientID != "" {
+		req.Header.Set("X-Plex-Client-Identifier", clientID)
+	}
+	if token != "" {
+		req.Header.Set("X-Plex-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s %s: body is not JSON: %v", method, url, err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), v
+}
+
+// The spec's own examples must go through the Client's decoder, served over real HTTP.
+func TestClientDecodesSpecExamples(t *testing.T) {
+	sp := loadSpec(t)
+	srv := newServer(t)
+	c := newClient(srv)
+	var examples []map[string]any
+	for _, op := range [][2]string{{"/pins", "post"}, {"/pins/{pinID}", "get"}} {
+		status := map[string]int{"post": 201, "get": 200}[op[1]]
+		sch := sp.media(op[0], op[1], status)["schema"].(map[string]any)
+		for _, ex := range sch["examples"].([]any) {
+			examples = append(examples, ex.(map[string]any))
+		}
+		for _, ex := range sch["x-examples"].(map[string]any) {
+			examples = append(examples, ex.(map[string]any))
+		}
+		// GeoData examples, inside a minimal pin.
+		loc := sch["properties"].(map[string]any)["location"].(map[string]any)
+		for _, ex := range loc["examples"].([]any) {
+			examples = append(examples, map[string]any{"id": json.Number("7"), "code": "WXYZ", "location": ex})
+		}
+	}
+	if len(examples) < 6 {
+		t.Fatalf("found only %d examples in the spec", len(examples))
+	}
+	for i, ex := range examples {
+		body, _ := json.Marshal(ex)
+		srv.FailNext(plextvtest.RoutePin, 1, plextvtest.Fault{Body: string(body)})
+		p, err := c.Pin(context.Background(), 1)
+		if err != nil {
+			t.Fatalf("example %d: %v", i, err)
+		}
+		wantID, _ := ex["id"].(json.Number).Int64()
+		if p.ID != wantID || p.Code != ex["code"] || !p.AuthToken.IsZero() {
+			t.Fatalf("example %d: got id %d code %q", i, p.ID, p.Code)
+		}
+		if n, ok := ex["expiresIn"].(json.Number); ok && (strconv.Itoa(p.ExpiresIn) != n.String() || p.ExpiresAt.Sub(p.CreatedAt) != 15*time.Minute) {
+			t.Fatalf("example %d: expiresIn %d, lifetime %v", i, p.ExpiresIn, p.ExpiresAt.Sub(p.CreatedAt))
+		}
+		loc := ex["location"].(map[string]any)
+		if p.Location == nil || p.Location.PostalCode != loc["postal_code"] || p.Location.City != loc["city"] ||
+			p.Location.Coordinates != loc["coordinates"] || p.Location.EuropeanUnionMember != loc["european_union_member"] {
+			t.Fatalf("example %d: location %+v", i, p.Location)
+		}
+	}
+
+	notFound, _ := json.Marshal(sp.media("/pins/{pinID}", "get", 404)["example"])
+	srv.FailNext(plextvtest.RoutePin, 1, plextvtest.Fault{Status: 404, Body: string(notFound)})
+	_, err := c.Pin(context.Background(), 1)
+	var ae *auth.APIError
+	if !errors.Is(err, auth.ErrPinExpired) || !errors.As(err, &ae) || ae.Errors[0].Code != 1020 {
+		t.Fatalf("the spec's 404 example: %v", err)
+	}
+}
