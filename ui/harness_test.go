@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// trayApp is the Fyne test app plus the desktop tray calls, recorded so tests can inspect them.
+type trayApp struct {
+	fyne.App
+	menuSets  int
+	icon      fyne.Resource
+	trayWin   fyne.Window
+	notifyLog []*fyne.Notification
+}
+
+func (a *trayApp) SetSystemTrayMenu(*fyne.Menu)          { a.menuSets++ }
+func (a *trayApp) SetSystemTrayIcon(r fyne.Resource)     { a.icon = r }
+func (a *trayApp) SetSystemTrayWindow(w fyne.Window)     { a.trayWin = w }
+func (a *trayApp) SendNotification(n *fyne.Notification) { a.notifyLog = append(a.notifyLog, n) }
+
+// syncBuffer collects the controller's log so tests can check no token leaks into it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness runs a Controller single-threaded like the real app: background goroutines post
+// to a queue that only the test goroutine drains, so widgets are touched by one goroutine.
+type harness struct {
+	t       *testing.T
+	c       *Controller
+	app     *trayApp
+	queue   chan func()
+	logs    *syncBuffer
+	opened  chan string // URLs the controller asked the browser to open
+	openErr error
+}
+
+func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, app: &trayApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
+		logs: &syncBuffer{}, opened: make(chan string, 16)}
+	o := Options{
+		Backend: b,
+		Logger:  slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OpenURL: func(u string) error {
+			h.opened <- u
+			return nil
+		},
+	}
+	if tweak != nil {
+		tweak(&o)
+	}
+	h.c = newController(h.app, o, func(f func()) { h.queue <- f })
+	t.Cleanup(h.close)
+	return h
+}
+
+// close stops the controller and drains posts until its goroutines have ended.
+func (h *harness) close() {
+	h.c.quitting = true
+	h.c.stop()
+	h.c.stopHealth()
+	done := make(chan struct{})
+	go func() {
+		h.c.bg.Wait()
+		close(done)
+	}()
+	for {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-done:
+			return
+		case <-time.After(10 * time.Second):
+			h.t.Error("controller goroutines did not stop")
+			return
+		}
+	}
+}
+
+// pump runs posted work until cond holds.
+func (h *harness) pump(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-time.After(5 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s; window shows:\n%s", what, strings.Join(h.texts(), "\n"))
+		}
+	}
+}
+
+// settle runs posted work until none arrived for a short while.
+func (h *harness) settle() {
+	for {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-time.After(50 * time.Millisecond):
+			return
+		}
+	}
+}
+
+func (h *harness) phase(p phase) func() bool { return func() bool { return h.c.st.phase == p } }
+
+func (h *harness) objects() []fyne.CanvasObject {
+	objs := test.LaidOutObjects(h.c.win.Content())
+	for _, o := range h.c.win.Canvas().Overlays().List() {
+		objs = append(objs, test.LaidOutObjects(o)...)
+	}
+	return objs
+}
+
+// texts lists the label, entry and button texts of the window and its dialogs.
+func (h *harness) texts() []string {
+	var out []string
+	for _, o := range h.objects() {
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Entry:
+			out = append(out, "entry: "+w.Text)
+		case *widget.Button:
+			out = append(out, "button: "+w.Text)
+		}
+	}
+	return out
+}
+
+func (h *harness) hasText(sub string) bool {
+	for _, s := range h.texts() {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *harness) requireText(subs ...string) {
+	h.t.Helper()
+	for _, s := range subs {
+		if !h.hasText(s) {
+			h.t.Errorf("window does not show %q; it shows:\n%s", s, strings.Join(h.texts(), "\n"))
+		}
+	}
+}
+
+// buttons returns the visible buttons by label; the last one wins (a dialog over the window).
+func (h *harness) buttons() map[string]*widget.Button {
+	m := map[string]*widget.Button{}
+	for _, o := range h.objects() {
+		if b, ok := o.(*widget.Button); ok && b.Visible() {
+			m[b.Text] = b
+		}
+	}
+	return m
+}
+
+func (h *harness) requireButtons(labels ...string) {
+	h.t.Helper()
+	bs := h.buttons()
+	for _, l := range labels {
+		if bs[l] == nil {
+			h.t.Errorf("no %q button; window shows:\n%s", l, strings.Join(h.texts(), "\n"))
+		}
+	}
+}
+
+func (h *harness) tap(label string) {
+	h.t.Helper()
+	b := h.buttons()[label]
+	if b == nil {
+		h.t.Fatalf("no %q button to tap; window shows:\n%s", label, strings.Join(h.texts(), "\n"))
+	}
+	test.Tap(b)
+}
+
+// dialogButton finds a button inside the dialog overlay (the window may have one with the same label).
+func (h *harness) dialogButton(label string) *widget.Button {
+	h.t.Helper()
+	for _, o := range h.c.win.Canvas().Overlays().List() {
+		for _, obj := range test.LaidOutObjects(o) {
+			if b, ok := obj.(*widget.Button); ok && b.Text == label {
+				return b
+			}
+		}
+	}
+	h.t.Fatalf("no dialog button %q", label)
+	return nil
+}
+
+// trayLabels lists the tray menu; separators show as "---", disabled items with a "(disabled)" suffix.
+func (h *harness) trayLabels() []string {
+	var out []string
+	for _, it := range h.c.menu.Items {
+		switch {
+		case it.IsSeparator:
+			out = append(out, "---")
+		case it.Disabled:
+			out = append(out, it.Label+" (disabled)")
+		default:
+			out = append(out, it.Label)
+		}
+	}
+	return out
+}
+
+func (h *harness) trayItem(label string) *fyne.MenuItem {
+	h.t.Helper()
+	for _, it := range h.c.menu.Items {
+		if it.Label == label {
+			return it
+		}
+	}
+	h.t.Fatalf("no tray item %q in %q", label, h.trayLabels())
+	return nil
+}
+
+// noSecretIn fails when the token shows up in the log, without printing it.
+func (h *harness) noSecretIn(token string) {
+	h.t.Helper()
+	if token != "" && strings.Contains(h.logs.String(), token) {
+		h.t.Errorf("the log contains the token (len %d)", len(token))
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

@@ -1,0 +1,251 @@
+// Package ui is the Fyne window and tray of Plex Link. It renders the states that
+// internal/account and the auth engine report and holds no Plex or keychain logic.
+//
+// One Controller owns all state. Everything that changes it runs on Fyne's UI goroutine:
+// widget and tray callbacks directly, background work (the engine, health checks, avatar
+// downloads, the countdown) through c.post, which is fyne.Do in the app. After every change
+// render() rebuilds the window content and the tray menu from the state.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+	"github.com/pkg/browser"
+
+	"github.com/plexlink/plexlink/internal/account"
+	"github.com/plexlink/plexlink/storage"
+)
+
+// AppID is the Fyne application ID (preferences path, D-Bus names, desktop file).
+const AppID = "io.github.plexlink.PlexLink"
+
+// DefaultTitle is the window title; the Xvfb tests find the window by it.
+const DefaultTitle = "Plex Link"
+
+const (
+	defaultHealthEvery = 6 * time.Hour
+	defaultQuitTimeout = 5 * time.Second
+	trayProbeTimeout   = 2 * time.Second
+)
+
+// Backend is what the UI needs from *account.Service; tests and the demo may supply their own.
+type Backend interface {
+	Link(ctx context.Context, o account.LinkOptions) (*storage.LinkedAccount, error)
+	Unlink(ctx context.Context, signOut bool) (account.UnlinkResult, error)
+	Token() (string, error)
+	Status(ctx context.Context, check bool) (account.Status, error)
+	Avatar(ctx context.Context, thumbURL string) ([]byte, error)
+}
+
+var _ Backend = (*account.Service)(nil)
+
+// Options configure the app. Service is the normal backend; Backend, when set, replaces it.
+type Options struct {
+	Service     *account.Service
+	Backend     Backend
+	Background  bool               // start hidden in the tray (login start); ignored without a tray
+	Title       string             // "" → "Plex Link"
+	OpenURL     func(string) error // nil → browser.OpenURL
+	HealthEvery time.Duration      // 0 → 6h
+	NoTray      bool               // run as a plain window app (Run sets it when no tray host exists)
+	Logger      *slog.Logger       // nil → slog.Default()
+	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
+	Icon        fyne.Resource      // app, window and tray icon; nil → AppIcon()
+	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
+}
+
+// Controller owns the window, the tray menu and the state they show.
+type Controller struct {
+	app     fyne.App
+	win     fyne.Window
+	opts    Options
+	backend Backend
+	log     *slog.Logger
+	post    func(func()) // runs f on the UI goroutine
+
+	tray     desktop.App // nil without a tray
+	menu     *fyne.Menu  // the one tray menu: mutated and refreshed, never replaced
+	trayIcon fyne.Resource
+
+	ctx  context.Context // the app's lifetime; Quit cancels it
+	stop context.CancelFunc
+	bg   sync.WaitGroup // the engine and other goroutines Quit waits for
+
+	st state
+
+	linkGen    int // identifies the current link run; events of older runs are dropped
+	linkCancel context.CancelFunc
+
+	healthGen   int
+	healthTimer *time.Timer
+	lastCheck   time.Time
+
+	visible   bool
+	quitting  bool
+	quitDone  chan struct{} // closed once Quit has asked the app to exit
+	confirm   *dialog.ConfirmDialog
+	countdown interface{ SetText(string) }
+	spinners  []*widget.Activity
+}
+
+// NewController builds the window and, when the app supports it and o.NoTray is false, the
+// tray. It shows the window unless o.Background and a tray exist, and starts reading the
+// link status in the background.
+func NewController(a fyne.App, o Options) *Controller {
+	return newController(a, o, fyne.Do)
+}
+
+func newController(a fyne.App, o Options, post func(func())) *Controller {
+	if o.Title == "" {
+		o.Title = DefaultTitle
+	}
+	if o.OpenURL == nil {
+		o.OpenURL = browser.OpenURL
+	}
+	if o.HealthEvery <= 0 {
+		o.HealthEvery = defaultHealthEvery
+	}
+	if o.QuitTimeout <= 0 {
+		o.QuitTimeout = defaultQuitTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Icon == nil {
+		o.Icon = AppIcon()
+	}
+	if o.RelinkIcon == nil {
+		o.RelinkIcon = RelinkIcon()
+	}
+	c := &Controller{app: a, opts: o, backend: o.Backend, log: o.Logger, post: post, quitDone: make(chan struct{})}
+	if c.backend == nil && o.Service != nil {
+		c.backend = o.Service
+	}
+	c.ctx, c.stop = context.WithCancel(context.Background())
+	a.SetIcon(o.Icon)
+	c.win = a.NewWindow(o.Title)
+	c.win.SetIcon(o.Icon)
+	c.win.Resize(fyne.NewSize(440, 340))
+	c.win.Canvas().SetOnTypedKey(c.typedKey)
+
+	if t, ok := a.(desktop.App); ok && !o.NoTray {
+		c.tray = t
+		c.menu = fyne.NewMenu(o.Title)
+		c.menu.Items = c.trayItems()
+		// Set once: a new *fyne.Menu on a running tray loses Fyne's Quit until the next refresh.
+		t.SetSystemTrayMenu(c.menu)
+		t.SetSystemTrayWindow(c.win)
+	}
+	// Set after SetSystemTrayWindow, which installs its own intercept.
+	c.win.SetCloseIntercept(c.closeWindow)
+	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
+
+	c.render()
+	if !o.Background || c.tray == nil {
+		c.show()
+	}
+	c.refresh()
+	return c
+}
+
+// Run runs the desktop app until Quit and returns the process exit code.
+func Run(o Options) int {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	a := app.NewWithID(AppID)
+	if !o.NoTray {
+		if why := trayUnavailable(trayProbeTimeout); why != "" {
+			o.Logger.Info("no system tray; running as a plain window (closing it quits)", "reason", why)
+			o.NoTray = true
+		}
+	}
+	c := NewController(a, o)
+	a.Run()
+	c.shutdown()
+	return 0
+}
+
+// Window is the main window (for main.go and tests).
+func (c *Controller) Window() fyne.Window { return c.win }
+
+// Menu is the tray menu, nil without a tray.
+func (c *Controller) Menu() *fyne.Menu { return c.menu }
+
+func (c *Controller) show() {
+	c.visible = true
+	c.win.Show()
+	c.win.RequestFocus()
+}
+
+func (c *Controller) hide() {
+	c.visible = false
+	c.win.Hide()
+}
+
+// closeWindow hides to the tray when there is one; without a tray closing is quitting.
+func (c *Controller) closeWindow() {
+	if c.tray != nil {
+		c.hide()
+		return
+	}
+	c.Quit()
+}
+
+// Quit cancels the engine, waits (bounded) for it to stop, then exits the app. It returns at
+// once: the waiting happens off the UI goroutine.
+func (c *Controller) Quit() {
+	if c.quitting {
+		return
+	}
+	c.quitting = true
+	c.stopHealth()
+	c.hide()
+	c.stop()
+	go func() {
+		c.waitBackground()
+		c.post(func() {
+			c.app.Quit()
+			close(c.quitDone)
+		})
+	}()
+}
+
+func (c *Controller) waitBackground() {
+	done := make(chan struct{})
+	go func() {
+		c.bg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(c.opts.QuitTimeout):
+		c.log.Warn("quitting before the linking engine stopped", "waited", c.opts.QuitTimeout)
+	}
+}
+
+// shutdown releases what the controller started once the app loop has ended.
+func (c *Controller) shutdown() {
+	c.quitting = true
+	c.stop()
+	c.stopHealth()
+	c.waitBackground()
+}
+
+// goBackground runs f in a goroutine that Quit waits for. Only the UI goroutine calls it,
+// and never once quitting started, so Add never races with Wait.
+func (c *Controller) goBackground(f func()) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
+}

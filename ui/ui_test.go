@@ -1,0 +1,667 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"image/png"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/plexlink/plexlink/auth"
+	"github.com/plexlink/plexlink/auth/plextvtest"
+	"github.com/plexlink/plexlink/internal/account"
+	"github.com/plexlink/plexlink/storage"
+)
+
+// stack is the real backend: account.Service over the fake plex.tv on loopback and an
+// in-memory token store.
+type stack struct {
+	srv   *plextvtest.Server
+	store *storage.MemoryStore
+	svc   *account.Service
+}
+
+func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
+	t.Helper()
+	srv := plextvtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	st := &stack{srv: srv, store: storage.NewMemoryStore(token)}
+	st.svc = &account.Service{
+		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
+			Identity: auth.Identity{Product: "Plex Link UI test", ClientID: "ui-test-client"}},
+		Tokens:       st.store,
+		Config:       storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
+		PollInterval: 10 * time.Millisecond,
+	}
+	return st
+}
+
+// linkedStack is a stack whose store already holds a token plex.tv accepts.
+func linkedStack(t *testing.T) *stack {
+	t.Helper()
+	s := newStack(t, "")
+	tok := s.srv.AccountToken()
+	if err := s.store.Save(tok); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (s *stack) token(t *testing.T) string {
+	t.Helper()
+	tok, err := s.store.Load()
+	if errors.Is(err, storage.ErrNotLinked) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func fingerprint(tok string) string {
+	if tok == "" {
+		return "<none>"
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return fmt.Sprintf("len %d sha256 %x", len(tok), sum[:4])
+}
+
+func sameToken(t *testing.T, what, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: token is %s, want %s", what, fingerprint(got), fingerprint(want))
+	}
+}
+
+// startLinking taps Link and waits for the engine's code.
+func (h *harness) startLinking(button string) string {
+	h.t.Helper()
+	h.tap(button)
+	h.pump("a code on screen", func() bool { return h.c.st.phase == phaseLinking && h.c.st.ev.Code != "" })
+	return h.c.st.ev.Code
+}
+
+func TestNotLinkedWindowAndTray(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+
+	if got := h.c.win.Title(); got != "Plex Link" {
+		t.Errorf("title %q", got)
+	}
+	h.requireText("Link your Plex account")
+	h.requireButtons(ButtonLink)
+	want := []string{"Not linked (disabled)", "---", "Link Plex account…", "Unlink (disabled)", "Open Plex Link", "---", "Quit"}
+	if got := h.trayLabels(); !slices.Equal(got, want) {
+		t.Errorf("tray %q, want %q", got, want)
+	}
+	checkOneQuit(t, h.c.menu)
+	if h.app.menuSets != 1 {
+		t.Errorf("SetSystemTrayMenu called %d times; the one menu must be kept and refreshed", h.app.menuSets)
+	}
+	if h.app.trayWin != h.c.win {
+		t.Error("the tray does not control the window")
+	}
+	if h.app.icon != AppIcon() {
+		t.Error("tray icon is not the app icon")
+	}
+	if h.c.healthTimer != nil {
+		t.Error("a health timer runs while not linked")
+	}
+	if n := s.srv.Count(plextvtest.RouteUser); n != 0 {
+		t.Errorf("%d GET /user calls while not linked", n)
+	}
+}
+
+func checkOneQuit(t *testing.T, m *fyne.Menu) {
+	t.Helper()
+	quits := 0
+	for i, it := range m.Items {
+		if it.IsQuit {
+			quits++
+			if it.Action == nil || i != len(m.Items)-1 || it.Label != TrayQuit {
+				t.Errorf("Quit item %d %q must be last and have an Action", i, it.Label)
+			}
+		}
+	}
+	if quits != 1 {
+		t.Errorf("%d Quit items, want exactly 1", quits)
+	}
+}
+
+func TestEngineStatesRender(t *testing.T) {
+	expires := time.Now().Add(14*time.Minute + 30*time.Second)
+	pinReady := auth.Event{State: auth.StatePinReady, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q", ExpiresAt: expires}
+	cases := []struct {
+		name    string
+		events  []auth.Event
+		texts   []string
+		buttons []string
+	}{
+		{"code", []auth.Event{pinReady},
+			[]string{"7K2Q", "Code expires in 14:", "Waiting for you to enter the code"},
+			[]string{ButtonCopyCode, ButtonOpenLink, ButtonCancel}},
+		{"retrying", []auth.Event{pinReady, {State: auth.StateRetrying, RetryIn: 4 * time.Second, Err: errors.New("HTTP 503 from plex.tv")}},
+			[]string{"7K2Q", "retrying in 4s because HTTP 503 from plex.tv"}, []string{ButtonCancel}},
+		{"renewed", []auth.Event{pinReady, {State: auth.StateRenewed, Code: "ZX9P", LinkURL: "https://plex.tv/link/?pin=ZX9P", ExpiresAt: expires}},
+			[]string{"ZX9P", "a new code was issued"}, []string{ButtonCopyCode}},
+		{"renewed then waiting", []auth.Event{pinReady, {State: auth.StateRenewed, Code: "ZX9P", ExpiresAt: expires},
+			{State: auth.StateWaiting, Code: "ZX9P", ExpiresAt: expires}},
+			[]string{"New code issued"}, nil},
+		{"browser failed", []auth.Event{pinReady, {State: auth.StateBrowserFailed, Err: errors.New("xdg-open: not found")}},
+			[]string{"7K2Q", "Could not open your browser (xdg-open: not found)", "entry: https://plex.tv/link/?pin=7K2Q"},
+			[]string{ButtonCopyLink, ButtonOpenLink, ButtonCancel}},
+		{"validating", []auth.Event{pinReady, {State: auth.StateValidating, Code: "7K2Q"}},
+			[]string{"Code accepted"}, []string{ButtonCancel}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, newStack(t, "").svc, nil)
+			h.pump("not linked", h.phase(phaseNotLinked))
+			// The real engine runs too, but its events wait in the queue: only these show.
+			h.c.startLink()
+			for _, ev := range tc.events {
+				h.c.engineEvent(h.c.linkGen, ev)
+			}
+			h.requireText(tc.texts...)
+			h.requireButtons(tc.buttons...)
+		})
+	}
+}
+
+func TestLinkFlow(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+
+	code := h.startLinking(ButtonLink)
+	if n := s.srv.Count(plextvtest.RouteCreatePin); n != 1 {
+		t.Fatalf("%d pins created, want 1", n)
+	}
+	select {
+	case u := <-h.opened:
+		if !strings.Contains(u, code) {
+			t.Errorf("browser opened %q, not the link for %s", u, code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the browser was not opened")
+	}
+	// Copy code puts exactly the code on the clipboard.
+	h.tap(ButtonCopyCode)
+	if got := h.app.Clipboard().Content(); got != code {
+		t.Errorf("clipboard %q, want %q", got, code)
+	}
+	h.tap(ButtonOpenLink)
+	select {
+	case <-h.opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open plex.tv/link did not open the browser")
+	}
+
+	minted, err := s.srv.Approve(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.pump("linked", h.phase(phaseLinked))
+	sameToken(t, "after linking", s.token(t), minted)
+	h.requireText("Linked as " + s.srv.Username())
+	h.requireButtons(ButtonRelink, ButtonUnlink, ButtonCopyToken)
+	if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Linked as") {
+		t.Error("no 'Linked as' notification")
+	}
+	want := []string{"Linked as " + s.srv.Username() + " (disabled)", "---", "Relink Plex account…", "Copy token", "Unlink", "Open Plex Link", "---", "Quit"}
+	if got := h.trayLabels(); !slices.Equal(got, want) {
+		t.Errorf("tray %q, want %q", got, want)
+	}
+	checkOneQuit(t, h.c.menu)
+	if h.c.healthTimer == nil {
+		t.Error("no health timer while linked")
+	}
+
+	h.tap(ButtonCopyToken)
+	h.pump("token copied", func() bool { return h.app.Clipboard().Content() != code })
+	sameToken(t, "clipboard", h.app.Clipboard().Content(), minted)
+	h.noSecretIn(minted)
+}
+
+func TestCancelStopsEngineAndKeepsToken(t *testing.T) {
+	for _, linked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("linked=%v", linked), func(t *testing.T) {
+			s := newStack(t, "")
+			if linked {
+				if err := s.store.Save(s.srv.AccountToken()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := s.token(t)
+			rec := newRecording(s.svc)
+			h := newHarness(t, rec, nil)
+			h.pump("status", func() bool { return h.c.st.phase == phaseNotLinked || h.c.st.phase == phaseLinked })
+			label := ButtonLink
+			if linked {
+				label = ButtonRelink
+			}
+			code := h.startLinking(label)
+			h.tap(ButtonCancel)
+			want := phaseNotLinked
+			if linked {
+				want = phaseLinked
+			}
+			if h.c.st.phase != want {
+				t.Errorf("after Cancel the phase is %v, want %v", h.c.st.phase, want)
+			}
+			select {
+			case <-rec.linkCtx().Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("Cancel did not cancel the engine's context")
+			}
+			h.pump("engine stopped", func() bool { return rec.returned() })
+			polls := s.srv.Count(plextvtest.RoutePin)
+			// Approving the abandoned code must not link anything.
+			if _, err := s.srv.Approve(code); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+			h.settle()
+			if n := s.srv.Count(plextvtest.RoutePin); n != polls {
+				t.Errorf("the engine kept polling after Cancel (%d → %d)", polls, n)
+			}
+			sameToken(t, "after Cancel", s.token(t), before)
+			if h.c.st.phase != want {
+				t.Errorf("phase %v after Cancel, want %v", h.c.st.phase, want)
+			}
+		})
+	}
+}
+
+func TestEscapeCancelsAndEnterLinks(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.pump("a code", func() bool { return h.c.st.ev.Code != "" })
+	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if h.c.st.phase != phaseNotLinked || h.c.linkCancel != nil {
+		t.Errorf("Escape did not cancel linking (phase %v)", h.c.st.phase)
+	}
+	h.c.show()
+	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if h.c.visible {
+		t.Error("Escape did not hide the window to the tray")
+	}
+}
+
+// recordingBackend is the real service with the Link context exposed to the test.
+type recordingBackend struct {
+	Backend
+	ctx  chan context.Context
+	done chan struct{}
+}
+
+func newRecording(b Backend) *recordingBackend {
+	return &recordingBackend{Backend: b, ctx: make(chan context.Context, 1), done: make(chan struct{})}
+}
+
+func (r *recordingBackend) Link(ctx context.Context, o account.LinkOptions) (*storage.LinkedAccount, error) {
+	r.ctx <- ctx
+	defer close(r.done)
+	return r.Backend.Link(ctx, o)
+}
+
+func (r *recordingBackend) linkCtx() context.Context {
+	select {
+	case c := <-r.ctx:
+		return c
+	case <-time.After(5 * time.Second):
+		panic("Link was never called")
+	}
+}
+
+func (r *recordingBackend) returned() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
+	s := linkedStack(t)
+	h := newHarness(t, s.svc, nil)
+	h.pump("linked", h.phase(phaseLinked))
+
+	h.tap(ButtonUnlink)
+	if h.c.confirm == nil {
+		t.Fatal("Unlink did not ask for confirmation")
+	}
+	h.requireText("Unlink Plex account?")
+	test.Tap(h.dialogButton(ButtonCancel))
+	h.settle()
+	if s.token(t) == "" || h.c.st.phase != phaseLinked {
+		t.Fatal("dismissing the confirmation unlinked anyway")
+	}
+
+	h.tap(ButtonUnlink)
+	test.Tap(h.dialogButton(ButtonUnlink))
+	h.pump("not linked", h.phase(phaseNotLinked))
+	if tok := s.token(t); tok != "" {
+		t.Errorf("store still holds a token (%s)", fingerprint(tok))
+	}
+	if n := s.srv.Count(plextvtest.RouteSignOut); n != 1 {
+		t.Errorf("%d sign-outs, want 1", n)
+	}
+	if h.c.healthTimer != nil {
+		t.Error("health timer still armed after unlink")
+	}
+	h.requireButtons(ButtonLink)
+	if got := h.trayLabels()[0]; got != "Not linked (disabled)" {
+		t.Errorf("tray status %q", got)
+	}
+}
+
+func TestTrayUnlinkShowsWindowAndConfirms(t *testing.T) {
+	s := linkedStack(t)
+	h := newHarness(t, s.svc, func(o *Options) { o.Background = true })
+	h.pump("linked", h.phase(phaseLinked))
+	if h.c.visible {
+		t.Fatal("Background started with the window shown")
+	}
+	h.trayItem(TrayUnlink).Action()
+	if !h.c.visible || h.c.confirm == nil {
+		t.Fatal("tray Unlink must show the window with a confirmation")
+	}
+	if s.token(t) == "" {
+		t.Fatal("tray Unlink removed the token before confirmation")
+	}
+	// Enter confirms (the Xvfb layer presses Return instead of finding the dialog button).
+	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.pump("not linked", h.phase(phaseNotLinked))
+	if s.token(t) != "" {
+		t.Error("token still stored")
+	}
+}
+
+func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
+	s := linkedStack(t)
+	old := s.token(t)
+	h := newHarness(t, s.svc, nil)
+	h.pump("linked", h.phase(phaseLinked))
+
+	h.trayItem(TrayRelink).Action()
+	h.pump("a code", func() bool { return h.c.st.ev.Code != "" })
+	code := h.c.st.ev.Code
+	h.requireText("Relink your Plex account", code)
+	sameToken(t, "while relinking", s.token(t), old)
+	if got := h.trayLabels()[0]; !strings.HasPrefix(got, "Linked as") {
+		t.Errorf("tray status during relink %q", got)
+	}
+
+	minted, err := s.srv.Approve(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.pump("relinked", func() bool { return h.c.st.phase == phaseLinked })
+	if minted == old {
+		t.Fatal("the fake minted the same token")
+	}
+	sameToken(t, "after relink", s.token(t), minted)
+	h.noSecretIn(old)
+	h.noSecretIn(minted)
+}
+
+func TestExpiredOffersNewCode(t *testing.T) {
+	s := newStack(t, "", plextvtest.WithPinTTL(80*time.Millisecond))
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.tap(ButtonLink)
+	h.pump("expired", h.phase(phaseExpired))
+	h.requireText(TextExpired)
+	pins := s.srv.Count(plextvtest.RouteCreatePin)
+	if pins < 2 {
+		t.Errorf("the engine did not renew by itself first (%d pins)", pins)
+	}
+	h.tap(ButtonNewCode)
+	h.pump("a new code", func() bool { return h.c.st.ev.Code != "" || h.c.st.phase == phaseExpired })
+	if s.srv.Count(plextvtest.RouteCreatePin) <= pins {
+		t.Error("Get a new code did not create a pin")
+	}
+}
+
+func TestSaveFailureCanBeRetried(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	code := h.startLinking(ButtonLink)
+	s.store.SetUnavailable(true)
+	minted, err := s.srv.Approve(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.pump("save failure", h.phase(phaseFailed))
+	h.requireText("Linked, but not saved", "Unlock your keyring")
+	h.requireButtons(ButtonRetrySave)
+
+	h.tap(ButtonRetrySave) // still locked
+	h.pump("retry answered", func() bool { return h.c.st.busy == "" })
+	if h.c.st.phase != phaseFailed {
+		t.Fatalf("phase %v after a failed retry", h.c.st.phase)
+	}
+	s.store.SetUnavailable(false)
+	h.tap(ButtonRetrySave)
+	h.pump("linked", h.phase(phaseLinked))
+	sameToken(t, "after retry", s.token(t), minted)
+	h.noSecretIn(minted)
+}
+
+func TestKeychainUnavailableAtStart(t *testing.T) {
+	s := linkedStack(t)
+	s.store.SetUnavailable(true)
+	h := newHarness(t, s.svc, nil)
+	h.pump("failure", h.phase(phaseFailed))
+	h.requireText("Keychain unavailable", "gnome-keyring")
+	h.requireButtons(ButtonTryAgain)
+	s.store.SetUnavailable(false)
+	h.tap(ButtonTryAgain)
+	h.pump("linked", h.phase(phaseLinked))
+}
+
+func TestHealthCheck(t *testing.T) {
+	t.Run("401 needs relink", func(t *testing.T) {
+		s := linkedStack(t)
+		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
+		h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
+		if h.c.st.relinkNeeded || h.app.icon != AppIcon() {
+			t.Fatal("a valid token shows as needing relink")
+		}
+		s.srv.FailNext(plextvtest.RouteUser, 100, plextvtest.Fault{Status: 401,
+			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
+		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
+		if h.app.icon != RelinkIcon() {
+			t.Error("tray icon has no badge")
+		}
+		if got := h.trayLabels()[0]; got != "Relink needed (disabled)" {
+			t.Errorf("tray status %q", got)
+		}
+		h.requireText("no longer accepts the saved token")
+		h.requireButtons(ButtonRelink)
+		if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Relink") {
+			t.Error("no relink notification")
+		}
+		notes := len(h.app.notifyLog)
+		checks := s.srv.Count(plextvtest.RouteUser)
+		h.pump("another check", func() bool { return s.srv.Count(plextvtest.RouteUser) > checks+1 })
+		h.settle()
+		if len(h.app.notifyLog) != notes {
+			t.Error("the relink notification repeats on every check")
+		}
+	})
+	t.Run("503 changes nothing", func(t *testing.T) {
+		s := linkedStack(t)
+		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
+		h.pump("linked and checked", func() bool { return !h.c.lastCheck.IsZero() })
+		s.srv.FailNext(plextvtest.RouteUser, 100, plextvtest.Fault{Status: 503})
+		checks := s.srv.Count(plextvtest.RouteUser)
+		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RouteUser) >= checks+2 })
+		h.settle()
+		if h.c.st.relinkNeeded || h.c.st.phase != phaseLinked || h.app.icon != AppIcon() {
+			t.Errorf("a 503 changed the state (phase %v, relink %v)", h.c.st.phase, h.c.st.relinkNeeded)
+		}
+		if s.token(t) == "" {
+			t.Error("a 503 removed the token")
+		}
+	})
+	t.Run("no checks when not due", func(t *testing.T) {
+		s := linkedStack(t)
+		h := newHarness(t, s.svc, nil) // 6 h
+		h.pump("checked at start", func() bool { return !h.c.lastCheck.IsZero() })
+		n := s.srv.Count(plextvtest.RouteUser)
+		h.c.enteredForeground() // focus again right away: not a long gap
+		time.Sleep(100 * time.Millisecond)
+		h.settle()
+		if got := s.srv.Count(plextvtest.RouteUser); got != n {
+			t.Errorf("%d extra GET /user calls when no check was due", got-n)
+		}
+		h.c.lastCheck = time.Now().Add(-7 * time.Hour) // as after a night asleep
+		h.c.enteredForeground()
+		h.pump("a check after the gap", func() bool { return s.srv.Count(plextvtest.RouteUser) > n })
+	})
+}
+
+func TestQuitCancelsEngineAndExits(t *testing.T) {
+	s := newStack(t, "")
+	rec := newRecording(s.svc)
+	h := newHarness(t, rec, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.startLinking(ButtonLink)
+	h.trayItem(TrayQuit).Action()
+	h.pump("quit", func() bool {
+		select {
+		case <-h.c.quitDone:
+			return true
+		default:
+			return false
+		}
+	})
+	if !rec.returned() {
+		t.Error("the app quit before the engine stopped")
+	}
+	if s.token(t) != "" {
+		t.Error("quitting stored a token")
+	}
+}
+
+func TestNoTrayWindowApp(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, func(o *Options) { o.NoTray = true; o.Background = true })
+	h.pump("not linked", h.phase(phaseNotLinked))
+	if h.c.menu != nil || h.app.menuSets != 0 || h.app.trayWin != nil {
+		t.Fatal("a tray was set up with NoTray")
+	}
+	if !h.c.visible {
+		t.Error("without a tray, Background must still show the window")
+	}
+	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if !h.c.visible {
+		t.Error("Escape hid the only window of a tray-less app")
+	}
+	h.c.closeWindow()
+	h.pump("quit", func() bool {
+		select {
+		case <-h.c.quitDone:
+			return true
+		default:
+			return false
+		}
+	})
+}
+
+func TestCloseHidesToTray(t *testing.T) {
+	h := newHarness(t, newStack(t, "").svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.c.closeWindow()
+	if h.c.visible || h.c.quitting {
+		t.Error("closing the window with a tray must hide it, not quit")
+	}
+	h.trayItem(TrayOpen).Action()
+	if !h.c.visible {
+		t.Error("Open Plex Link did not show the window")
+	}
+}
+
+func TestUsableAt360x240(t *testing.T) {
+	s := linkedStack(t)
+	h := newHarness(t, s.svc, nil)
+	h.pump("linked", h.phase(phaseLinked))
+	views := map[string]func(){
+		"linked":     func() {},
+		"not linked": func() { h.c.st.phase = phaseNotLinked; h.c.render() },
+		"linking": func() {
+			h.c.st.phase = phaseLinking
+			h.c.st.ev = auth.Event{State: auth.StateWaiting, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q", ExpiresAt: time.Now().Add(time.Minute)}
+			h.c.st.browserErr = errors.New("no browser")
+			h.c.render()
+		},
+		"failed": func() {
+			h.c.st.phase, h.c.st.fail, h.c.st.err = phaseFailed, failStatus, storage.ErrKeychainUnavailable
+			h.c.render()
+		},
+	}
+	for name, set := range views {
+		set()
+		h.c.win.Resize(fyne.NewSize(360, 240))
+		content := h.c.win.Content()
+		if w := content.(*container.Scroll).Content.MinSize().Width; w > 360 {
+			t.Errorf("%s: content needs %.0f px width (no horizontal scrolling)", name, w)
+		}
+		if s := content.MinSize(); s.Height > 240 {
+			t.Errorf("%s: window cannot shrink to 240 px high (%v)", name, s)
+		}
+	}
+}
+
+func TestIcons(t *testing.T) {
+	for _, r := range []fyne.Resource{AppIcon(), RelinkIcon()} {
+		img, err := png.Decode(bytes.NewReader(r.Content()))
+		if err != nil {
+			t.Fatalf("%s: %v", r.Name(), err)
+		}
+		if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
+			t.Errorf("%s is %v", r.Name(), b)
+		}
+	}
+	base, _ := png.Decode(bytes.NewReader(AppIcon().Content()))
+	badge, _ := png.Decode(bytes.NewReader(RelinkIcon().Content()))
+	r, g, b, _ := badge.At(180, 60).RGBA()
+	if r>>8 < 0xc0 || g>>8 > 0x60 || b>>8 > 0x60 {
+		t.Errorf("badge is not red at (180,60): %d %d %d", r>>8, g>>8, b>>8)
+	}
+	if base.At(180, 60) == badge.At(180, 60) {
+		t.Error("the badge icon looks like the base icon")
+	}
+	if _, _, _, a := base.At(2, 2).RGBA(); a != 0 {
+		t.Error("the icon corner is not transparent")
+	}
+}
+
+func TestTrayProbeReasons(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	if why := trayUnavailable(time.Second); !strings.Contains(why, "DBUS_SESSION_BUS_ADDRESS") {
+		t.Errorf("no bus: %q", why)
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	if why := trayUnavailable(time.Second); !strings.Contains(why, "unreachable") {
+		t.Errorf("dead bus: %q", why)
+	}
+}
