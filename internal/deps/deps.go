@@ -6,8 +6,8 @@ package deps
 import (
 	_ "fyne.io/fyne/v2/app"
 	_ "fyne.io/fyne/v2/test"
-	_ "github.com/gofrs/flock"
 	_ "github.com/godbus/dbus/v5"
+	_ "github.com/gofrs/flock"
 	_ "github.com/google/uuid"
 	_ "github.com/pkg/browser"
 	_ "github.com/santhosh-tekuri/jsonschema/v6"

@@ -8,6 +8,10 @@ import (
 	"testing"
 )
 
+// buildEnv is the environment the test process started with. Main points HOME at a
+// temporary directory, and a build there would start from an empty Go build cache.
+var buildEnv = os.Environ()
+
 var (
 	binOnce sync.Once
 	binPath string
@@ -37,6 +41,7 @@ func Binary(tb testing.TB) string {
 		binPath = filepath.Join(dir, "plexlink")
 		cmd := exec.Command("go", "build", "-o", binPath, ".")
 		cmd.Dir = root
+		cmd.Env = buildEnv
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = &buildError{out: string(out), err: err}
 		}
@@ -53,6 +58,13 @@ type buildError struct {
 }
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// removeBinary deletes the binary Binary built; Main calls it after the tests.
+func removeBinary() {
+	if binPath != "" && os.Getenv("PLEXLINK_BIN") == "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+}
 
 // RepoRoot is the directory holding go.mod, found from the working directory upwards.
 func RepoRoot() (string, error) {

@@ -18,6 +18,7 @@ var (
 //
 //	func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func Main(m *testing.M, opts ...Option) int {
+	defer removeBinary()
 	s, err := StartSession(opts...)
 	if err != nil {
 		if inCI() {

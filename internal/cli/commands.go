@@ -1,0 +1,382 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pkg/browser"
+
+	"github.com/plexlink/plexlink/auth"
+	"github.com/plexlink/plexlink/internal/account"
+	"github.com/plexlink/plexlink/storage"
+)
+
+// checkTimeout bounds a status check against plex.tv: a script waiting on `status` should
+// get "could not check" quickly rather than hang on a dead network.
+const checkTimeout = 10 * time.Second
+
+func cmdLink(g globals, args []string, env Env) int {
+	fs := newFlagSet("link", env)
+	g.register(fs)
+	noBrowser := fs.Bool("no-browser", false, "do not open a browser; just print the code and URL")
+	strong := fs.Bool("strong", false, "use a strong code and the app.plex.tv sign-in page")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	p := newProgress(env.Stdout, isTerminal(env.Stdout))
+	defer p.stop()
+	opts := account.LinkOptions{Strong: *strong, OnEvent: p.event}
+	if !*noBrowser {
+		opts.OpenURL = openBrowser
+	}
+	acct, err := svc.Link(ctx, opts)
+	p.stop()
+	var saveErr *account.SaveError
+	switch {
+	case err == nil:
+		fmt.Fprintf(env.Stdout, "Linked as %s\n", displayName(acct))
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return fail(env, exitInterrupted, "cancelled; the stored token (if any) is unchanged")
+	case errors.As(err, &saveErr):
+		return retrySave(saveErr, env)
+	case errors.Is(err, auth.ErrPinExpired):
+		return fail(env, exitFailure, "the code expired before it was approved; run `plexlink link` again")
+	case errors.Is(err, auth.ErrUnauthorized):
+		return fail(env, exitFailure, "plex.tv rejected the new token; run `plexlink link` again")
+	default:
+		return fail(env, exitFailure, "link failed: %v", err)
+	}
+}
+
+// retrySave keeps a validated token alive in memory while the keychain is fixed, so a
+// locked keychain never costs the user a second trip through plex.tv/link.
+func retrySave(se *account.SaveError, env Env) int {
+	fmt.Fprintf(env.Stderr, "plexlink: %v\n", se)
+	if !isTerminal(os.Stdin) {
+		return fail(env, exitFailure, "the token was not stored; fix the keychain and run `plexlink link` again")
+	}
+	in := bufio.NewReader(os.Stdin)
+	for {
+		fmt.Fprint(env.Stderr, "Unlock or start your keychain, then press Enter to try again (Ctrl-D to give up): ")
+		if _, err := in.ReadString('\n'); err != nil {
+			fmt.Fprintln(env.Stderr)
+			return fail(env, exitFailure, "the token was not stored")
+		}
+		if err := se.Retry(); err != nil {
+			fmt.Fprintf(env.Stderr, "plexlink: still failing: %v\n", err)
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "Linked as %s\n", displayName(se.Account))
+		return exitOK
+	}
+}
+
+// openBrowser runs pkg/browser with its chatter discarded: it copies the browser's own
+// output to ours, which would garble the terminal progress line.
+func openBrowser(url string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(url)
+}
+
+func displayName(a *storage.LinkedAccount) string {
+	if a == nil {
+		return "(unknown account)"
+	}
+	switch {
+	case a.Username != "":
+		return a.Username
+	case a.Title != "":
+		return a.Title
+	default:
+		return a.Email
+	}
+}
+
+// statusJSON is the stable, documented shape of `plexlink status --json`.
+type statusJSON struct {
+	Linked     bool    `json:"linked"`
+	Username   string  `json:"username"`
+	Title      string  `json:"title,omitempty"`
+	Email      string  `json:"email,omitempty"`
+	AccountID  int64   `json:"account_id,omitempty"`
+	LinkedAt   string  `json:"linked_at,omitempty"`
+	Valid      *bool   `json:"valid"`
+	CheckError string  `json:"check_error,omitempty"`
+	Error      string  `json:"error,omitempty"`
+	Service    string  `json:"keyring_service"`
+	ServerURL  *string `json:"server_url,omitempty"`
+}
+
+func cmdStatus(g globals, args []string, env Env) int {
+	fs := newFlagSet("status", env)
+	g.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	offline := fs.Bool("offline", false, "do not ask plex.tv whether the token still works")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	out := statusJSON{Service: keyringService(env)}
+	emit := func(code int, human func()) int {
+		if *asJSON {
+			_ = json.NewEncoder(env.Stdout).Encode(out)
+		} else {
+			human()
+		}
+		return code
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		out.Error = err.Error()
+		return emit(exitFailure, func() { fail(env, exitFailure, "%v", err) })
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	st, err := svc.Status(ctx, !*offline)
+	if err != nil {
+		out.Error = err.Error()
+		return emit(exitKeychain, func() { fail(env, exitKeychain, "%v", err) })
+	}
+	if !st.Linked {
+		return emit(exitFailure, func() {
+			fmt.Fprintln(env.Stdout, "Not linked. Run `plexlink link` to link your Plex account.")
+		})
+	}
+	out.Linked = true
+	out.Valid = st.Valid
+	if a := st.Account; a != nil {
+		out.Username, out.Title, out.Email, out.AccountID = a.Username, a.Title, a.Email, a.ID
+		if !a.LinkedAt.IsZero() {
+			out.LinkedAt = a.LinkedAt.UTC().Format(time.RFC3339)
+		}
+	}
+	if st.CheckErr != nil {
+		out.CheckError = st.CheckErr.Error()
+	}
+	return emit(exitOK, func() {
+		who := displayName(st.Account)
+		if st.Account != nil && st.Account.Email != "" && st.Account.Email != who {
+			who += " <" + st.Account.Email + ">"
+		}
+		fmt.Fprintf(env.Stdout, "Linked as %s\n", who)
+		switch {
+		case *offline:
+			fmt.Fprintln(env.Stdout, "plex.tv: not checked (--offline)")
+		case st.Valid != nil && *st.Valid:
+			fmt.Fprintln(env.Stdout, "plex.tv: token valid")
+		case st.Valid != nil:
+			fmt.Fprintln(env.Stdout, "plex.tv: token rejected — run `plexlink link` to relink")
+		default:
+			fmt.Fprintf(env.Stdout, "plex.tv: could not check (%v)\n", st.CheckErr)
+		}
+	})
+}
+
+func cmdToken(g globals, args []string, env Env) int {
+	fs := newFlagSet("token", env)
+	g.register(fs)
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	// Only the keychain: no config, no network, no GUI, so scripts can call this often.
+	tok, err := storage.NewKeychain(keyringService(env)).Load()
+	switch {
+	case errors.Is(err, storage.ErrNotLinked):
+		return fail(env, exitFailure, "not linked; run `plexlink link` first")
+	case err != nil:
+		return fail(env, exitKeychain, "%v", err)
+	}
+	if _, err := fmt.Fprintln(env.Stdout, tok); err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdUnlink(g globals, args []string, env Env) int {
+	fs := newFlagSet("unlink", env)
+	g.register(fs)
+	signOut := fs.Bool("sign-out", false, "also invalidate the token on plex.tv")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	st, err := svc.Status(context.Background(), false)
+	if err != nil {
+		return fail(env, exitKeychain, "%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	res, err := svc.Unlink(ctx, *signOut)
+	if err != nil {
+		return fail(env, exitFailure, "unlink failed: %v", err)
+	}
+	if *signOut && st.Linked {
+		if res.SignedOut {
+			fmt.Fprintln(env.Stdout, "Signed out on plex.tv.")
+		} else {
+			fmt.Fprintf(env.Stderr, "plexlink: could not sign out on plex.tv (%v); the token was removed from this computer but stays valid until you remove the device at https://app.plex.tv/desktop/#!/settings/devices/all\n", res.SignOutErr)
+		}
+	}
+	if !st.Linked {
+		fmt.Fprintln(env.Stdout, "Not linked; nothing to remove.")
+		return exitOK
+	}
+	fmt.Fprintln(env.Stdout, "Unlinked: the token was removed from the keychain.")
+	return exitOK
+}
+
+const waitingText = "Waiting for you to approve the code…"
+
+// progress renders engine states on a terminal (a live countdown line) or as plain lines.
+type progress struct {
+	out io.Writer
+	tty bool
+
+	mu       sync.Mutex
+	status   string
+	deadline time.Time
+	ticker   *time.Ticker
+	done     chan struct{}
+	once     sync.Once
+}
+
+func newProgress(out io.Writer, tty bool) *progress {
+	p := &progress{out: out, tty: tty, done: make(chan struct{})}
+	if tty {
+		p.ticker = time.NewTicker(time.Second)
+		go p.tick()
+	}
+	return p
+}
+
+func (p *progress) tick() {
+	for {
+		select {
+		case <-p.ticker.C:
+			p.mu.Lock()
+			p.redraw()
+			p.mu.Unlock()
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// stop ends the countdown and leaves the cursor on a fresh line.
+func (p *progress) stop() {
+	p.once.Do(func() {
+		if p.ticker != nil {
+			p.ticker.Stop()
+			close(p.done)
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.tty && p.status != "" {
+			fmt.Fprint(p.out, "\r\033[K")
+		}
+		p.status = ""
+	})
+}
+
+func (p *progress) redraw() {
+	if !p.tty || p.status == "" {
+		return
+	}
+	line := p.status
+	if !p.deadline.IsZero() {
+		left := time.Until(p.deadline).Round(time.Second)
+		if left < 0 {
+			left = 0
+		}
+		line += fmt.Sprintf(" — code expires in %d:%02d", int(left.Minutes()), int(left.Seconds())%60)
+	}
+	fmt.Fprintf(p.out, "\r\033[K%s", line)
+}
+
+// setStatus shows s as the live line (terminal) or as a new line (pipe, log file).
+func (p *progress) setStatus(s string) {
+	p.status = s
+	if p.tty {
+		p.redraw()
+		return
+	}
+	fmt.Fprintln(p.out, s)
+}
+
+// println prints a permanent line above the live one.
+func (p *progress) println(s string) {
+	if p.tty && p.status != "" {
+		fmt.Fprint(p.out, "\r\033[K")
+	}
+	fmt.Fprintln(p.out, s)
+	p.redraw()
+}
+
+func (p *progress) event(e auth.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.State {
+	case auth.StatePinReady, auth.StateRenewed:
+		p.deadline = e.ExpiresAt
+		head := "Your Plex link code:"
+		if e.State == auth.StateRenewed {
+			head = "The previous code expired. Your new Plex link code:"
+		}
+		text := head + "\n\n"
+		if big := bigText(e.Code); big != "" && len(e.Code) <= 8 {
+			text += big + "\n"
+		}
+		text += "    " + e.Code + "\n\nOpen " + e.LinkURL + " and approve the code."
+		if !e.ExpiresAt.IsZero() {
+			text += fmt.Sprintf(" It expires at %s.", e.ExpiresAt.Local().Format("15:04:05"))
+		}
+		p.println(text)
+		p.setStatus(waitingText)
+	case auth.StateBrowserFailed:
+		p.println(fmt.Sprintf("Could not open a browser (%v); open the link above by hand.", e.Err))
+	case auth.StateWaiting:
+		if p.status != waitingText {
+			p.setStatus(waitingText)
+		}
+	case auth.StateRetrying:
+		p.setStatus(fmt.Sprintf("plex.tv did not answer (%v); retrying in %s…", e.Err, e.RetryIn.Round(time.Second)))
+	case auth.StateValidating:
+		p.deadline = time.Time{}
+		p.setStatus("Approved; checking the token with plex.tv…")
+	case auth.StateLinked, auth.StateFailed:
+		// The caller prints the outcome once Link returns.
+	}
+}
+
+// isTerminal reports whether f is an interactive terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,478 @@
+package cli_test
+
+// End-to-end tests of the command line: the real plexlink binary, run with os/exec against
+// `plexlink fake-server` on loopback, inside a private D-Bus session with a real
+// gnome-keyring, with a fake xdg-open first on PATH that records the URL it was asked to open.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plexlink/plexlink/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// fakeServer is a running `plexlink fake-server` process.
+type fakeServer struct {
+	APIURL       string `json:"api_url"`
+	LinkURL      string `json:"link_url"`
+	AccountToken string `json:"account_token"`
+}
+
+func startFake(t *testing.T, args ...string) *fakeServer {
+	t.Helper()
+	cmd := exec.Command(testenv.Binary(t), append([]string{"fake-server"}, args...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(out)
+		if s.Scan() {
+			line <- s.Text()
+		}
+		close(line)
+	}()
+	var fs fakeServer
+	select {
+	case l, ok := <-line:
+		if !ok {
+			t.Fatal("fake-server printed nothing")
+		}
+		if err := json.Unmarshal([]byte(l), &fs); err != nil {
+			t.Fatalf("fake-server start line is not the documented JSON: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fake-server did not print its start line within 10s")
+	}
+	if fs.APIURL == "" || fs.LinkURL == "" || fs.AccountToken == "" {
+		t.Fatalf("fake-server start line lacks a field: %+v", fs.APIURL)
+	}
+	return &fs
+}
+
+// world is one test's environment: the shared keychain session, a fresh keyring service and
+// config dir, a fake xdg-open, and the fake plex.tv.
+type world struct {
+	t       *testing.T
+	sess    *testenv.Session
+	fake    *fakeServer
+	service string
+	opened  string // file the fake xdg-open appends URLs to
+	env     []string
+}
+
+func newWorld(t *testing.T, fakeArgs ...string) *world {
+	t.Helper()
+	sess := testenv.Shared(t)
+	w := &world{t: t, sess: sess, fake: startFake(t, fakeArgs...)}
+	w.service = "plexlink-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
+	dir := t.TempDir()
+	w.opened = filepath.Join(dir, "opened-urls")
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + w.opened + "'\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.env = sess.EnvWith(
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PLEXLINK_SERVER_URL="+w.fake.APIURL,
+		"PLEXLINK_LINK_URL="+w.fake.LinkURL,
+		"PLEXLINK_KEYRING_SERVICE="+w.service,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"LANG=C.UTF-8",
+		"DISPLAY=",
+		"WAYLAND_DISPLAY=",
+	)
+	t.Cleanup(func() { _ = exec.Command("secret-tool", "clear", "service", w.service).Run() })
+	return w
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (w *world) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(testenv.Binary(w.t), args...)
+	cmd.Env = w.env
+	return cmd
+}
+
+func (w *world) run(args ...string) result {
+	w.t.Helper()
+	cmd := w.command(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("running plexlink %v: %v", args, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// waitOpened waits until the fake xdg-open has recorded n URLs and returns the last.
+func (w *world) waitOpened(n int) string {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(w.opened)
+		lines := strings.Fields(string(b))
+		if len(lines) >= n {
+			return lines[n-1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.t.Fatalf("the browser was not opened %d time(s) within 10s", n)
+	return ""
+}
+
+// approve does what the plex.tv/link page does when the user approves the code.
+func (w *world) approve(code string) {
+	w.t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, w.fake.APIURL+"/pins/link", strings.NewReader(url.Values{"code": {code}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Plex-Client-Identifier", "e2e-approver")
+	req.Header.Set("X-Plex-Token", w.fake.AccountToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		w.t.Fatalf("PUT /pins/link: HTTP %d, want 204", resp.StatusCode)
+	}
+}
+
+// pinFrom checks the opened URL is the link page the app built, and returns its code.
+func (w *world) pinFrom(opened string) string {
+	w.t.Helper()
+	u, err := url.Parse(opened)
+	if err != nil || !strings.HasPrefix(opened, w.fake.LinkURL+"/?pin=") {
+		w.t.Fatalf("opened %q, want %s/?pin=CODE", opened, w.fake.LinkURL)
+	}
+	code := u.Query().Get("pin")
+	if len(code) != 4 || strings.ToUpper(code) != code {
+		w.t.Fatalf("pin %q is not a 4-character uppercase code", code)
+	}
+	return code
+}
+
+// keychain reads what any Secret Service client sees for our service.
+func (w *world) keychain() (string, bool) {
+	w.t.Helper()
+	v, err := w.sess.SecretToolLookup(w.service)
+	if err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// fingerprint identifies a token in failure messages without revealing it.
+func fingerprint(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("len=%d sha256:%x", len(s), sum[:4])
+}
+
+// link runs `plexlink link` to completion, approving the code it opens.
+func (w *world) link(nth int, extra ...string) result {
+	w.t.Helper()
+	cmd := w.command(append([]string{"link"}, extra...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.approve(w.pinFrom(w.waitOpened(nth)))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{code, out.String(), errb.String()}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		w.t.Fatalf("plexlink link did not finish 20s after approval; stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+	return result{}
+}
+
+func TestLinkStatusTokenUnlink(t *testing.T) {
+	w := newWorld(t)
+
+	if r := w.run("token"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "not linked") {
+		t.Fatalf("token before linking: exit %d, stdout %q, stderr %q; want exit 1, empty stdout, 'not linked'", r.code, r.stdout, r.stderr)
+	}
+	if r := w.run("status"); r.code != 1 || !strings.Contains(r.stdout, "Not linked") {
+		t.Fatalf("status before linking: exit %d, stdout %q", r.code, r.stdout)
+	}
+
+	r := w.link(1)
+	if r.code != 0 || !strings.Contains(r.stdout, "Linked as ") {
+		t.Fatalf("link: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	stored, ok := w.keychain()
+	if !ok || stored == "" {
+		t.Fatal("after link, secret-tool finds no token for the service")
+	}
+	if strings.Contains(r.stdout+r.stderr, stored) {
+		t.Fatal("plexlink link printed the token")
+	}
+
+	tok := w.run("token")
+	if tok.code != 0 || tok.stderr != "" {
+		t.Fatalf("token: exit %d, stderr %q", tok.code, tok.stderr)
+	}
+	if tok.stdout != stored+"\n" {
+		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", fingerprint(strings.TrimSuffix(tok.stdout, "\n")), fingerprint(stored))
+	}
+
+	st := w.run("status")
+	if st.code != 0 || !strings.Contains(st.stdout, "Linked as ") || !strings.Contains(st.stdout, "token valid") {
+		t.Fatalf("status: exit %d\n%s%s", st.code, st.stdout, st.stderr)
+	}
+	js := w.run("status", "--json")
+	var got struct {
+		Linked   bool   `json:"linked"`
+		Username string `json:"username"`
+		Valid    *bool  `json:"valid"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &got); err != nil || js.code != 0 {
+		t.Fatalf("status --json: exit %d, %v: %q", js.code, err, js.stdout)
+	}
+	if !got.Linked || got.Username == "" || got.Valid == nil || !*got.Valid {
+		t.Fatalf("status --json = %s", js.stdout)
+	}
+	if strings.Contains(st.stdout+js.stdout, stored) {
+		t.Fatal("status printed the token")
+	}
+
+	un := w.run("unlink")
+	if un.code != 0 {
+		t.Fatalf("unlink: exit %d: %s", un.code, un.stderr)
+	}
+	if _, ok := w.keychain(); ok {
+		t.Fatal("after unlink, the keychain still holds a token")
+	}
+	if r := w.run("status", "--json"); r.code != 1 || !strings.Contains(r.stdout, `"linked":false`) {
+		t.Fatalf("status --json after unlink: exit %d %s", r.code, r.stdout)
+	}
+	// The unlinked token still works on plex.tv: plain unlink is local only.
+	if code := w.userStatus(stored); code != http.StatusOK {
+		t.Fatalf("GET /user with the unlinked token: %d, want 200 (unlink without --sign-out is local)", code)
+	}
+}
+
+// userStatus asks the fake plex.tv whether tok is still accepted.
+func (w *world) userStatus(tok string) int {
+	w.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, w.fake.APIURL+"/user", nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Plex-Client-Identifier", "e2e-checker")
+	req.Header.Set("X-Plex-Token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestUnlinkSignOut(t *testing.T) {
+	w := newWorld(t)
+	if r := w.link(1); r.code != 0 {
+		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	}
+	stored, _ := w.keychain()
+	r := w.run("unlink", "--sign-out")
+	if r.code != 0 || !strings.Contains(r.stdout, "Signed out") {
+		t.Fatalf("unlink --sign-out: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, ok := w.keychain(); ok {
+		t.Fatal("keychain still holds a token")
+	}
+	if code := w.userStatus(stored); code != http.StatusUnauthorized {
+		t.Fatalf("GET /user with the signed-out token: %d, want 401", code)
+	}
+}
+
+func TestUnlinkSignOutWithPlexDown(t *testing.T) {
+	w := newWorld(t)
+	if r := w.link(1); r.code != 0 {
+		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	}
+	// Point at a loopback port nobody listens on: plex.tv unreachable.
+	dead := "http://127.0.0.1:1/api/v2"
+	r := w.run("--server-url", dead, "unlink", "--sign-out")
+	if r.code != 0 {
+		t.Fatalf("unlink --sign-out with plex.tv down: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "could not sign out") {
+		t.Fatalf("unlink did not say it could not sign out: %q", r.stderr)
+	}
+	if _, ok := w.keychain(); ok {
+		t.Fatal("keychain still holds a token after unlinking locally")
+	}
+}
+
+func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
+	w := newWorld(t)
+	if r := w.link(1); r.code != 0 {
+		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	}
+	old, _ := w.keychain()
+
+	cmd := w.command("link")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.waitOpened(2) // polling has started
+	time.Sleep(200 * time.Millisecond)
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("link after Ctrl-C: %v, want exit 130; stderr %q", err, errb.String())
+	}
+	if !strings.Contains(errb.String(), "cancelled") {
+		t.Fatalf("no one-line reason on Ctrl-C: %q", errb.String())
+	}
+	now, ok := w.keychain()
+	if !ok || now != old {
+		t.Fatalf("Ctrl-C during relink changed the stored token: %s → %s", fingerprint(old), fingerprint(now))
+	}
+}
+
+func TestLinkExpiryGivesClearExit(t *testing.T) {
+	w := newWorld(t, "--pin-ttl", "1s")
+	start := time.Now()
+	r := w.run("link", "--no-browser")
+	if r.code != 1 || !strings.Contains(r.stderr, "expired") {
+		t.Fatalf("link with codes that expire: exit %d, stderr %q; want exit 1 and 'expired'", r.code, r.stderr)
+	}
+	if strings.Count(r.stdout, "new Plex link code") == 0 {
+		t.Errorf("the engine did not report a renewed code before giving up:\n%s", r.stdout)
+	}
+	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
+	if b, _ := os.ReadFile(w.opened); len(b) != 0 {
+		t.Fatalf("--no-browser opened a browser: %q", b)
+	}
+}
+
+func TestTokenWithoutDisplayIsClean(t *testing.T) {
+	w := newWorld(t)
+	if r := w.link(1); r.code != 0 {
+		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	}
+	stored, _ := w.keychain()
+	for _, lang := range []string{"C", "C.UTF-8", "POSIX"} {
+		cmd := w.command("token")
+		cmd.Env = append(cmd.Env, "LANG="+lang, "LC_ALL="+lang)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("LANG=%s token: %v %s", lang, err, errb.String())
+		}
+		if out.String() != stored+"\n" || errb.Len() != 0 {
+			t.Fatalf("LANG=%s token: stdout %s, stderr %q; want only the token", lang, fingerprint(out.String()), errb.String())
+		}
+	}
+}
+
+func TestStrongLinkUsesAuthApp(t *testing.T) {
+	w := newWorld(t)
+	cmd := w.command("link", "--strong")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	opened := w.waitOpened(1)
+	if !strings.HasPrefix(opened, "https://app.plex.tv/auth#?") || !strings.Contains(opened, "clientID=") {
+		t.Fatalf("--strong opened %q, want the app.plex.tv/auth form", opened)
+	}
+	if strings.Contains(opened, "/link") {
+		t.Fatalf("--strong mixed in the short-code link page: %q", opened)
+	}
+}
+
+func TestKeychainUnavailable(t *testing.T) {
+	w := newWorld(t)
+	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	for _, args := range [][]string{{"token"}, {"status"}} {
+		r := w.run(args...)
+		if r.code != 2 || !strings.Contains(strings.ToLower(r.stderr), "keychain") {
+			t.Errorf("%v with no Secret Service: exit %d, stderr %q; want exit 2 naming the keychain", args, r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, "not linked") {
+			t.Errorf("%v reported a broken keychain as 'not linked': %q", args, r.stderr)
+		}
+	}
+	r := w.run("status", "--json")
+	if r.code != 2 || !strings.Contains(r.stdout, `"error"`) {
+		t.Errorf("status --json with no Secret Service: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+func TestBadInvocations(t *testing.T) {
+	w := newWorld(t)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"--nope"}, 2, "flag provided but not defined"},
+		{[]string{"link", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"token", "extra"}, 2, "unexpected argument"},
+		{[]string{"--server-url", "http://plex.example.com/api/v2", "status"}, 1, "https"},
+		{[]string{"--link-url", "ftp://127.0.0.1/link", "link"}, 1, "https"},
+	}
+	for _, c := range cases {
+		r := w.run(c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("plexlink %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, r.code, r.stderr, c.code, c.want)
+		}
+		if c.code == 2 && !strings.Contains(r.stderr, "Usage:") {
+			t.Errorf("plexlink %v: no usage on stderr", c.args)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"version"}, {"--version"}} {
+		if r := w.run(args...); r.code != 0 || r.stdout == "" {
+			t.Errorf("plexlink %v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+}

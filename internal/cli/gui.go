@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/plexlink/plexlink/auth/plextvtest"
+	"github.com/plexlink/plexlink/storage"
+)
+
+// runGUI starts the tray app with the service the settings describe.
+func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
+	if env.GUI == nil {
+		return fail(env, exitFailure, "this build has no tray app; use the commands in `plexlink help`")
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	logger := log.New(env.Stderr, "plexlink: ", 0)
+	return env.GUI(GUIOptions{
+		Service:    svc,
+		Background: g.background,
+		Demo:       demo,
+		OpenURL:    openBrowser,
+		Logf:       logger.Printf,
+	})
+}
+
+func cmdFakeServer(args []string, env Env) int {
+	return plextvtest.RunFakeServer(args, env.Stdout, env.Stderr)
+}
+
+func cmdDemo(g globals, args []string, env Env) int {
+	fs := newFlagSet("demo", env)
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	if g.serverURL != "" || g.linkURL != "" {
+		return usageError(env, "demo runs its own fake plex.tv; --server-url and --link-url do not apply")
+	}
+	srv, err := plextvtest.Listen("127.0.0.1:0")
+	if err != nil {
+		return fail(env, exitFailure, "starting the demo's fake plex.tv: %v", err)
+	}
+	defer srv.Close()
+	g.serverURL, g.linkURL = srv.URL, srv.LinkURL
+	// The demo keeps its own keychain item and config, so it can never touch a real link.
+	service := demoService
+	if s := env.Getenv("PLEXLINK_KEYRING_SERVICE"); s != "" && s != storage.DefaultService {
+		service = s
+	}
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if k == "PLEXLINK_KEYRING_SERVICE" {
+			return service
+		}
+		return getenv(k)
+	}
+	fmt.Fprintf(env.Stdout, "Plex Link demo — offline, against a built-in fake plex.tv at %s\n", srv.URL)
+	fmt.Fprintf(env.Stdout, "Approve codes on the fake link page (%s) that opens in your browser.\n", srv.LinkURL)
+	fmt.Fprintf(env.Stdout, "Keychain service: %s. Your real Plex link is not touched.\n", service)
+	return runGUI(context.Background(), g, env, true)
+}
+
+// demoService is the keychain service `plexlink demo` uses.
+const demoService = "plexlink-demo"
