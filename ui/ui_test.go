@@ -20,6 +20,7 @@ import (
 	"github.com/plexlink/plexlink/auth"
 	"github.com/plexlink/plexlink/auth/plextvtest"
 	"github.com/plexlink/plexlink/internal/account"
+	"github.com/plexlink/plexlink/internal/testenv"
 	"github.com/plexlink/plexlink/storage"
 )
 
@@ -663,5 +664,25 @@ func TestTrayProbeReasons(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	if why := trayUnavailable(time.Second); !strings.Contains(why, "unreachable") {
 		t.Errorf("dead bus: %q", why)
+	}
+}
+
+// TestTrayProbeOnRealBus runs the probe against a private dbus-daemon, first without and then
+// with a StatusNotifierWatcher (the tray host) on it.
+func TestTrayProbeOnRealBus(t *testing.T) {
+	sess, err := testenv.StartSession()
+	testenv.Require(t, err)
+	t.Cleanup(func() { _ = sess.Stop() })
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sess.BusAddress)
+	if why := trayUnavailable(2 * time.Second); !strings.Contains(why, "StatusNotifierWatcher") {
+		t.Errorf("bus without a tray host: %q", why)
+	}
+	w, err := testenv.StartWatcher(sess.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Stop() })
+	if why := trayUnavailable(2 * time.Second); why != "" {
+		t.Errorf("bus with a tray host: %q", why)
 	}
 }
