@@ -71,6 +71,9 @@ func newService(g globals, env Env) (*account.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the local config: %w", err)
 	}
+	if w := cfg.Warning(); w != "" {
+		fmt.Fprintf(env.Stderr, "plexlink: %s\n", w)
+	}
 	host, _ := os.Hostname()
 	client := &auth.Client{
 		BaseURL:  base,

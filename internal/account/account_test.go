@@ -1,0 +1,188 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plexlink/plexlink/auth"
+	"github.com/plexlink/plexlink/auth/plextvtest"
+	"github.com/plexlink/plexlink/storage"
+)
+
+// newTestService wires the real service to the fake plex.tv over loopback HTTP, with an
+// in-memory token store (the keychain itself is tested in storage and the CLI e2e tests).
+func newTestService(t *testing.T, token string) (*Service, *plextvtest.Server, *storage.MemoryStore) {
+	t.Helper()
+	srv := plextvtest.NewServer()
+	t.Cleanup(srv.Close)
+	mem := storage.NewMemoryStore(token)
+	svc := &Service{
+		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL,
+			Identity: auth.Identity{Product: "Plex Link", ClientID: "account-test"}},
+		Tokens:       mem,
+		Config:       storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
+		PollInterval: 20 * time.Millisecond,
+	}
+	return svc, srv, mem
+}
+
+// approveWhenReady approves each code the engine reports, like a user on plex.tv/link.
+func approveWhenReady(t *testing.T, srv *plextvtest.Server) func(auth.Event) {
+	return func(e auth.Event) {
+		if e.State == auth.StatePinReady {
+			go func() {
+				if _, err := srv.Approve(e.Code); err != nil {
+					t.Errorf("approve: %v", err)
+				}
+			}()
+		}
+	}
+}
+
+func TestLinkStoresValidatedTokenAndDetails(t *testing.T) {
+	svc, srv, mem := newTestService(t, "")
+	acct, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := mem.Load()
+	if err != nil || !srv.TokenValid(tok) {
+		t.Fatalf("stored token is not one plex.tv accepts (err %v)", err)
+	}
+	if acct.Username != srv.Username() {
+		t.Fatalf("account %q, want %q", acct.Username, srv.Username())
+	}
+	cfg, err := svc.Config.Load()
+	if err != nil || cfg.Account == nil || cfg.Account.Username != srv.Username() || cfg.Account.LinkedAt.IsZero() {
+		t.Fatalf("config account = %+v, %v", cfg.Account, err)
+	}
+}
+
+func TestFailedOrCancelledRelinkKeepsOldToken(t *testing.T) {
+	svc, srv, mem := newTestService(t, "old-token")
+
+	// Cancelled while waiting for approval.
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := svc.Link(ctx, LinkOptions{OnEvent: func(e auth.Event) {
+		if e.State == auth.StateWaiting {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled link: %v", err)
+	}
+	if tok, _ := mem.Load(); tok != "old-token" {
+		t.Fatal("a cancelled relink changed the stored token")
+	}
+
+	// Approved, but plex.tv rejects the new token during validation.
+	srv.FailNext(plextvtest.RouteUser, 1, plextvtest.Fault{Status: http.StatusUnauthorized,
+		Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
+	_, err = svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	if !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("link with a rejected token: %v, want ErrUnauthorized", err)
+	}
+	if tok, _ := mem.Load(); tok != "old-token" {
+		t.Fatal("a relink whose token failed validation changed the stored token")
+	}
+}
+
+func TestSaveErrorKeepsTokenForRetry(t *testing.T) {
+	svc, srv, mem := newTestService(t, "old-token")
+	mem.SetUnavailable(true)
+	_, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	var se *SaveError
+	if !errors.As(err, &se) || !errors.Is(err, storage.ErrKeychainUnavailable) {
+		t.Fatalf("link with a locked keychain: %v, want *SaveError wrapping ErrKeychainUnavailable", err)
+	}
+	if strings.Contains(err.Error(), se.token.Reveal()) {
+		t.Fatal("SaveError's message contains the token")
+	}
+	if err := se.Retry(); err == nil {
+		t.Fatal("Retry succeeded while the keychain is still unavailable")
+	}
+	mem.SetUnavailable(false)
+	if tok, _ := mem.Load(); tok != "old-token" {
+		t.Fatal("a failed save lost the old token")
+	}
+	if err := se.Retry(); err != nil {
+		t.Fatalf("Retry after the keychain came back: %v", err)
+	}
+	tok, _ := mem.Load()
+	if tok == "old-token" || !srv.TokenValid(tok) {
+		t.Fatal("Retry did not store the validated new token")
+	}
+}
+
+func TestStatusChecksTokenWithPlex(t *testing.T) {
+	svc, srv, _ := newTestService(t, "")
+	st, err := svc.Status(context.Background(), true)
+	if err != nil || st.Linked {
+		t.Fatalf("status with nothing stored: %+v, %v", st, err)
+	}
+	if n := srv.Count(plextvtest.RouteUser); n != 0 {
+		t.Fatalf("status of an unlinked app made %d GET /user calls, want 0", n)
+	}
+
+	svc.Tokens = storage.NewMemoryStore(srv.AccountToken())
+	st, err = svc.Status(context.Background(), true)
+	if err != nil || !st.Linked || st.Valid == nil || !*st.Valid {
+		t.Fatalf("status with a good token: %+v, %v", st, err)
+	}
+	// The config had no account details: a successful check recreates them.
+	if st.Account == nil || st.Account.Username != srv.Username() {
+		t.Fatalf("account details not repaired from GET /user: %+v", st.Account)
+	}
+
+	srv.FailNext(plextvtest.RouteUser, 1, plextvtest.Fault{Status: http.StatusServiceUnavailable})
+	st, _ = svc.Status(context.Background(), true)
+	if st.Valid != nil || st.CheckErr == nil {
+		t.Fatalf("503 must mean 'could not check', got valid=%v err=%v", st.Valid, st.CheckErr)
+	}
+
+	svc.Tokens = storage.NewMemoryStore("revoked-token")
+	st, _ = svc.Status(context.Background(), true)
+	if st.Valid == nil || *st.Valid {
+		t.Fatalf("401 must mean invalid, got valid=%v err=%v", st.Valid, st.CheckErr)
+	}
+
+	mem := storage.NewMemoryStore("x")
+	mem.SetUnavailable(true)
+	svc.Tokens = mem
+	if _, err := svc.Status(context.Background(), true); !errors.Is(err, storage.ErrKeychainUnavailable) {
+		t.Fatalf("status with a broken keychain: %v, want ErrKeychainUnavailable (never 'not linked')", err)
+	}
+}
+
+func TestUnlinkSignOut(t *testing.T) {
+	svc, srv, mem := newTestService(t, "")
+	if _, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := mem.Load()
+	res, err := svc.Unlink(context.Background(), true)
+	if err != nil || !res.SignedOut {
+		t.Fatalf("unlink --sign-out: %+v, %v", res, err)
+	}
+	if srv.TokenValid(tok) {
+		t.Fatal("the signed-out token still works on plex.tv")
+	}
+	if _, err := mem.Load(); !errors.Is(err, storage.ErrNotLinked) {
+		t.Fatalf("token still stored: %v", err)
+	}
+	if cfg, _ := svc.Config.Load(); cfg.Account != nil {
+		t.Fatal("account details left in the config after unlink")
+	}
+}
+
+func TestAvatarRefusesPlainHTTPToRemoteHosts(t *testing.T) {
+	svc, _, _ := newTestService(t, "")
+	if _, err := svc.Avatar(context.Background(), "http://plex.example.com/photo.png"); err == nil {
+		t.Fatal("avatar fetched over plain http from a remote host")
+	}
+}
