@@ -547,14 +547,7 @@ func TestQuitCancelsEngineAndExits(t *testing.T) {
 	h.pump("not linked", h.phase(phaseNotLinked))
 	h.startLinking(ButtonLink)
 	h.trayItem(TrayQuit).Action()
-	h.pump("quit", func() bool {
-		select {
-		case <-h.c.quitDone:
-			return true
-		default:
-			return false
-		}
-	})
+	h.pump("quit", h.quit)
 	if !rec.returned() {
 		t.Error("the app quit before the engine stopped")
 	}
@@ -578,14 +571,7 @@ func TestNoTrayWindowApp(t *testing.T) {
 		t.Error("Escape hid the only window of a tray-less app")
 	}
 	h.c.closeWindow()
-	h.pump("quit", func() bool {
-		select {
-		case <-h.c.quitDone:
-			return true
-		default:
-			return false
-		}
-	})
+	h.pump("quit", h.quit)
 }
 
 func TestCloseHidesToTray(t *testing.T) {
@@ -684,5 +670,15 @@ func TestTrayProbeOnRealBus(t *testing.T) {
 	t.Cleanup(func() { _ = w.Stop() })
 	if why := trayUnavailable(2 * time.Second); why != "" {
 		t.Errorf("bus with a tray host: %q", why)
+	}
+}
+
+// quit reports whether the controller asked the app to exit.
+func (h *harness) quit() bool {
+	select {
+	case <-h.c.quitDone:
+		return true
+	default:
+		return false
 	}
 }
