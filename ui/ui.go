@@ -180,6 +180,9 @@ func (c *Controller) Window() fyne.Window { return c.win }
 // Menu is the tray menu, nil without a tray.
 func (c *Controller) Menu() *fyne.Menu { return c.menu }
 
+// Show brings the window up; safe from any goroutine (e.g. when a second instance starts).
+func (c *Controller) Show() { c.post(c.show) }
+
 func (c *Controller) show() {
 	c.visible = true
 	c.win.Show()
