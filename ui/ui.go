@@ -60,6 +60,7 @@ type Options struct {
 	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
 	Icon        fyne.Resource      // app, window and tray icon; nil → AppIcon()
 	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
+	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
 }
 
 // Controller owns the window, the tray menu and the state they show.
@@ -169,6 +170,9 @@ func Run(o Options) int {
 		}
 	}
 	c := NewController(a, o)
+	if o.Ready != nil {
+		o.Ready(c)
+	}
 	a.Run()
 	c.shutdown()
 	return 0
