@@ -9,9 +9,17 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # Test: a virtual display, a private D-Bus session with a real Secret Service, and the
 # clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
 # autolaunch stray session buses through it).
-TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick
+TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick \
+             desktop-file-utils appstream
+# Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
+# tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).
+PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils
+# `make package-smoke` debootstraps a clean Debian 12 root to install the .deb into.
+SMOKE_PKGS := debootstrap debian-archive-keyring
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
-.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean
+.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean \
+        deps-package fyne-tool package package-smoke
 
 all: build
 
@@ -44,3 +52,21 @@ test: deps-test fmt-check vet
 
 clean:
 	rm -f $(BIN)
+
+deps-package:
+	@./packaging/apt-deps.sh $(BUILD_PKGS) $(PACKAGE_PKGS)
+
+# Installs the fyne packaging tool into GOBIN (or GOPATH/bin), where packaging/ looks for it.
+fyne-tool:
+	$(GO) install $(FYNE_TOOL)
+
+# Linux tar.xz + .deb, Windows .exe, macOS .app zip (on a Mac) into dist/; prints what was
+# skipped and why. The source tree is left untouched (fyne runs on copies).
+package: deps-package fyne-tool
+	GO=$(GO) ./packaging/package.sh
+
+# Slow (debootstraps Debian 12 once into ~/.cache/plexlink): installs the .deb into a clean
+# root and runs `plexlink version` there. Needs root.
+package-smoke: package
+	@./packaging/apt-deps.sh $(SMOKE_PKGS)
+	GO=$(GO) ./packaging/deb-smoke.sh

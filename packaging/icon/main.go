@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"image"
@@ -50,10 +51,84 @@ var (
 
 func main() {
 	root := flag.String("root", ".", "repository root")
+	hicolor := flag.String("hicolor", "", "instead, write the hicolor icon theme tree (NxN/apps/ID.png, scalable/apps/ID.svg) under this directory")
+	ico := flag.String("ico", "", "instead, write a Windows .ico (PNG entries 16–256 px) to this file")
 	flag.Parse()
+	if *ico != "" {
+		if err := writeICO(*ico); err != nil {
+			log.Fatalf("icon: %v", err)
+		}
+		return
+	}
+	if *hicolor != "" {
+		if err := generateHicolor(*hicolor); err != nil {
+			log.Fatalf("icon: %v", err)
+		}
+		return
+	}
 	if err := generate(*root); err != nil {
 		log.Fatalf("icon: %v", err)
 	}
+}
+
+// appID names the icon in themes; it matches the .desktop file's Icon key.
+const appID = "io.github.plexlink.PlexLink"
+
+// generateHicolor draws the app icon at each theme size rather than scaling the 1024 px
+// image down, so small sizes stay sharp.
+func generateHicolor(dir string) error {
+	for _, n := range []int{16, 22, 24, 32, 48, 64, 128, 256, 512} {
+		data, err := encode(render(appIcon(n)))
+		if err != nil {
+			return err
+		}
+		if err := write(filepath.Join(dir, fmt.Sprintf("%dx%d", n, n), "apps", appID+".png"), data); err != nil {
+			return err
+		}
+	}
+	return write(filepath.Join(dir, "scalable", "apps", appID+".svg"), []byte(svg(0.07)))
+}
+
+func appIcon(size int) style {
+	return style{size: size, thick: 0.07, zoom: 1, background: true, link: white}
+}
+
+func write(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, 0o644)
+}
+
+// writeICO stores PNG-compressed images, which every Windows since Vista reads.
+func writeICO(path string) error {
+	sizes := []int{16, 24, 32, 48, 64, 128, 256}
+	var imgs [][]byte
+	for _, n := range sizes {
+		data, err := encode(render(appIcon(n)))
+		if err != nil {
+			return err
+		}
+		imgs = append(imgs, data)
+	}
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.Write(le.AppendUint16(le.AppendUint16(le.AppendUint16(nil, 0), 1), uint16(len(sizes))))
+	offset := 6 + 16*len(sizes)
+	for i, n := range sizes {
+		dim := byte(n) // 256 is stored as 0
+		e := []byte{dim, dim, 0, 0}
+		e = le.AppendUint16(e, 1)  // colour planes
+		e = le.AppendUint16(e, 32) // bits per pixel
+		e = le.AppendUint32(e, uint32(len(imgs[i])))
+		e = le.AppendUint32(e, uint32(offset))
+		b.Write(e)
+		offset += len(imgs[i])
+	}
+	for _, img := range imgs {
+		b.Write(img)
+	}
+	return write(path, b.Bytes())
 }
 
 // generate writes every artwork file under root.
@@ -63,7 +138,7 @@ func generate(root string) error {
 		data func() ([]byte, error)
 	}{
 		{"Icon.png", func() ([]byte, error) {
-			return encode(render(style{size: 1024, thick: 0.07, zoom: 1, background: true, link: white}))
+			return encode(render(appIcon(1024)))
 		}},
 		{"packaging/icon/icon.svg", func() ([]byte, error) { return []byte(svg(0.07)), nil }},
 		{"packaging/icon/tray.png", func() ([]byte, error) {
@@ -78,11 +153,7 @@ func generate(root string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.path, err)
 		}
-		p := filepath.Join(root, o.path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := write(filepath.Join(root, o.path), data); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make package`: builds every package this machine can build into dist/ and lists what it
+# skipped and why.
+source "$(dirname "$0")/common.sh"
+rm -f "$DIST/.built" "$DIST/.skipped"
+before="$(sha256sum "$ROOT/FyneApp.toml")"
+"$ROOT/packaging/linux.sh"
+"$ROOT/packaging/windows.sh"
+"$ROOT/packaging/macos/package.sh"
+echo
+echo "== make package summary (version $VERSION)"
+cat "$DIST/.built" 2>/dev/null || true
+cat "$DIST/.skipped" 2>/dev/null || true
+# The scripts work on copies; check they kept that promise.
+if [ "$(sha256sum "$ROOT/FyneApp.toml")" != "$before" ] || [ -n "$(find "$ROOT" -maxdepth 1 -name '*.syso' -o -maxdepth 1 -name 'fyne_metadata_init.go')" ]; then
+  echo "packaging changed the source tree (FyneApp.toml, a .syso or fyne_metadata_init.go)" >&2
+  exit 1
+fi
