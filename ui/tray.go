@@ -116,7 +116,7 @@ func (c *Controller) renderTray() {
 	}
 	c.menu.Items = c.trayItems()
 	c.menu.Refresh()
-	icon := c.opts.Icon
+	icon := c.opts.TrayIcon
 	if c.st.linked && c.st.relinkNeeded {
 		icon = c.opts.RelinkIcon
 	}

@@ -58,7 +58,8 @@ type Options struct {
 	NoTray      bool               // run as a plain window app (Run sets it when no tray host exists)
 	Logger      *slog.Logger       // nil → slog.Default()
 	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
-	Icon        fyne.Resource      // app, window and tray icon; nil → AppIcon()
+	Icon        fyne.Resource      // app and window icon; nil → AppIcon()
+	TrayIcon    fyne.Resource      // tray icon (drawn to read at 16–24 px); nil → Icon
 	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
 }
@@ -122,6 +123,9 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	}
 	if o.Icon == nil {
 		o.Icon = AppIcon()
+	}
+	if o.TrayIcon == nil {
+		o.TrayIcon = o.Icon
 	}
 	if o.RelinkIcon == nil {
 		o.RelinkIcon = RelinkIcon()

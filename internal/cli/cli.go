@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -34,7 +35,7 @@ type GUIOptions struct {
 	Background bool
 	Demo       bool
 	OpenURL    func(string) error
-	Logf       func(format string, args ...any)
+	Logger     *slog.Logger
 }
 
 // Env is the process's outside world, injectable for tests.

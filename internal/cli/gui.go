@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log"
+	"log/slog"
 
 	"github.com/plexlink/plexlink/auth/plextvtest"
 	"github.com/plexlink/plexlink/storage"
@@ -18,13 +18,12 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	logger := log.New(env.Stderr, "plexlink: ", 0)
 	return env.GUI(GUIOptions{
 		Service:    svc,
 		Background: g.background,
 		Demo:       demo,
 		OpenURL:    openBrowser,
-		Logf:       logger.Printf,
+		Logger:     newLogger(env),
 	})
 }
 
@@ -66,3 +65,13 @@ func cmdDemo(g globals, args []string, env Env) int {
 
 // demoService is the keychain service `plexlink demo` uses.
 const demoService = "plexlink-demo"
+
+// newLogger logs to stderr at info level, or debug with PLEXLINK_LOG=debug. Nothing logged
+// may hold a token: auth.Token formats as "[redacted]" and the UI logs states, not secrets.
+func newLogger(env Env) *slog.Logger {
+	level := slog.LevelInfo
+	if env.Getenv("PLEXLINK_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+}
