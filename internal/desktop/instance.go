@@ -33,8 +33,11 @@ type Request struct {
 	Command string `json:"command"` // "show"
 }
 
-// CommandShow asks the running instance to show its window.
-const CommandShow = "show"
+// Commands a later launch sends. The running instance should ignore commands it does not know.
+const (
+	CommandShow       = "show"       // a double-click: show the window
+	CommandBackground = "background" // a login start (--background): stay as you are
+)
 
 // answerTimeout bounds how long a later launch waits for the running one.
 const answerTimeout = 3 * time.Second
@@ -72,6 +75,11 @@ type Instance struct {
 // stale socket. When another live process owns it, Acquire sends it "show" and returns
 // ErrAlreadyRunning.
 func Acquire(name string) (*Instance, error) {
+	return AcquireWith(name, Request{Command: CommandShow})
+}
+
+// AcquireWith is Acquire sending r instead of "show" to a running instance.
+func AcquireWith(name string, r Request) (*Instance, error) {
 	dir, err := RuntimeDir()
 	if err != nil {
 		return nil, err
@@ -83,7 +91,7 @@ func Acquire(name string) (*Instance, error) {
 	}
 	sock := filepath.Join(dir, name+".sock")
 	if !ok {
-		if err := send(sock, Request{Command: CommandShow}); err != nil {
+		if err := send(sock, r); err != nil {
 			return nil, err
 		}
 		return nil, ErrAlreadyRunning

@@ -306,3 +306,23 @@ func TestLinkLockAcrossProcesses(t *testing.T) {
 		t.Fatalf("locker after unlock exited %d, want 0", code)
 	}
 }
+
+func TestAcquireWithSendsItsCommand(t *testing.T) {
+	privateRuntime(t)
+	in, err := Acquire("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if _, err := AcquireWith("test", Request{Command: CommandBackground}); !errors.Is(err, ErrAlreadyRunning) {
+		t.Fatalf("AcquireWith: %v, want ErrAlreadyRunning", err)
+	}
+	select {
+	case r := <-in.Requests():
+		if r.Command != CommandBackground {
+			t.Errorf("got %q, want %q", r.Command, CommandBackground)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no request")
+	}
+}
