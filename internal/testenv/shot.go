@@ -3,6 +3,8 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/png"
@@ -63,27 +65,68 @@ func (x *Display) Screenshot(tb testing.TB, name string) string {
 
 // SaveScreenshot writes the root window as PNG to path: xwd | convert.
 func (x *Display) SaveScreenshot(path string) error {
-	for _, p := range []struct{ name, pkg string }{{"xwd", "x11-apps"}, {"convert", "imagemagick"}} {
-		if err := lookPath(p.name, p.pkg); err != nil {
-			return err
-		}
+	if err := lookPath("convert", "imagemagick"); err != nil {
+		return err
+	}
+	dump, err := x.xwd()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var xwdOut, errb bytes.Buffer
-	xwd := exec.CommandContext(ctx, "xwd", "-root", "-silent", "-display", x.Name)
-	xwd.Env = x.Env(xvfbEnv())
-	xwd.Stdout, xwd.Stderr = &xwdOut, &errb
-	if err := xwd.Run(); err != nil {
-		return fmt.Errorf("xwd: %w: %s", err, strings.TrimSpace(errb.String()))
-	}
-	errb.Reset()
+	var errb bytes.Buffer
 	conv := exec.CommandContext(ctx, "convert", "xwd:-", "png:"+path)
-	conv.Stdin, conv.Stderr = &xwdOut, &errb
+	conv.Stdin, conv.Stderr = bytes.NewReader(dump), &errb
 	if err := conv.Run(); err != nil {
 		return fmt.Errorf("convert xwd to png: %w: %s", err, strings.TrimSpace(errb.String()))
 	}
 	return nil
+}
+
+// xwd dumps the root window in X window dump format.
+func (x *Display) xwd() ([]byte, error) {
+	if err := lookPath("xwd", "x11-apps"); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, "xwd", "-root", "-silent", "-display", x.Name)
+	cmd.Env = x.Env(xvfbEnv())
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("xwd: %w: %s", err, strings.TrimSpace(errb.String()))
+	}
+	return out.Bytes(), nil
+}
+
+// ScreenHash fingerprints what the screen shows now, to wait for a redraw.
+func (x *Display) ScreenHash() (string, error) {
+	dump, err := x.xwd()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(dump)
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// WaitRedraw waits until the screen differs from the one fingerprinted as before, e.g. for a
+// dialog to appear after a click.
+func (x *Display) WaitRedraw(before string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		now, err := x.ScreenHash()
+		if err != nil {
+			return err
+		}
+		if now != before {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the screen did not change within %v", timeout)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
 }
 
 // Blank-screen thresholds: a bare Xvfb root is one colour; a Fyne window adds its theme

@@ -100,7 +100,7 @@ func TestReferenceAppTray(t *testing.T) {
 		t.Fatalf(format+"\napp output:\n%s", append(args, app.Output())...)
 	}
 
-	win, err := x.WaitWindow("^Reference$", 15*time.Second)
+	win, err := x.WaitAppWindow(app, "^Reference$", 15*time.Second)
 	if err != nil {
 		fail("%v", err)
 	}
@@ -174,5 +174,32 @@ func TestReferenceAppTray(t *testing.T) {
 	}
 	if err := w.WaitNoItems(5 * time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestNotifierRecords(t *testing.T) {
+	s := Shared(t)
+	n, err := StartNotifier(s.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	app, err := dbus.Connect(s.BusAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	var id uint32
+	err = app.Object(notifyName, notifyPath).Call(notifyName+".Notify", 0, "app", uint32(0), "", "Title", "Body text",
+		[]string{}, map[string]dbus.Variant{}, int32(-1)).Store(&id)
+	if err != nil || id == 0 {
+		t.Fatalf("Notify = %d, %v", id, err)
+	}
+	got, err := n.WaitNotification("Body text", 5*time.Second)
+	if err != nil || got != (Notification{AppName: "app", Summary: "Title", Body: "Body text"}) {
+		t.Fatalf("WaitNotification = %+v, %v", got, err)
+	}
+	if _, err := n.WaitNotification("other", 50*time.Millisecond); err == nil {
+		t.Fatal("WaitNotification found a notification that was never sent")
 	}
 }

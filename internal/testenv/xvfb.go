@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -176,8 +177,29 @@ func (x *Display) Xdotool(timeout time.Duration, args ...string) (string, error)
 // '^Plex Link$': Fyne also maps a hidden "SystrayMonitor" window. It polls every 20 ms
 // (xdotool's own --sync sleeps half a second, too coarse for start-up timings).
 func (x *Display) WaitWindow(title string, timeout time.Duration) (string, error) {
+	return x.waitWindow(title, timeout, nil)
+}
+
+// WaitAppWindow is WaitWindow that gives up as soon as app exits, quoting its output.
+func (x *Display) WaitAppWindow(app *App, title string, timeout time.Duration) (string, error) {
+	return x.waitWindow(title, timeout, func() error {
+		if !app.Exited() {
+			return nil
+		}
+		code, _ := app.Wait(0)
+		return fmt.Errorf("%s exited (code %d) before a window named %q appeared\n%s",
+			filepath.Base(app.Cmd.Path), code, title, app.Output())
+	})
+}
+
+func (x *Display) waitWindow(title string, timeout time.Duration, abort func() error) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for {
+		if abort != nil {
+			if err := abort(); err != nil {
+				return "", err
+			}
+		}
 		out, err := x.Xdotool(5*time.Second, "search", "--onlyvisible", "--name", title)
 		if ids := strings.Fields(out); len(ids) == 1 {
 			return ids[0], nil

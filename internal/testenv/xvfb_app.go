@@ -60,10 +60,12 @@ func (a *App) Exited() bool {
 // Wait waits up to timeout for the process to exit and returns its exit code (-1 when a
 // signal killed it).
 func (a *App) Wait(timeout time.Duration) (int, error) {
-	select {
-	case <-a.done:
-	case <-time.After(timeout):
-		return 0, fmt.Errorf("%s (pid %d) still running after %v", filepath.Base(a.Cmd.Path), a.Pid(), timeout)
+	if !a.Exited() {
+		select {
+		case <-a.done:
+		case <-time.After(timeout):
+			return 0, fmt.Errorf("%s (pid %d) still running after %v", filepath.Base(a.Cmd.Path), a.Pid(), timeout)
+		}
 	}
 	var ee *exec.ExitError
 	if a.waitErr != nil && !errors.As(a.waitErr, &ee) {

@@ -1,0 +1,456 @@
+// Package e2e drives the real plexlink tray app the way a desktop does: the binary built from
+// this checkout runs under Xvfb inside a private D-Bus session with gnome-keyring, a test
+// StatusNotifierWatcher plays the tray host and clicks the tray menu over dbusmenu, a fake
+// xdg-open records the link page the app opens, and `plexlink fake-server` plays plex.tv.
+package e2e
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plexlink/plexlink/internal/testenv"
+)
+
+// What the tests expect of the app (issue 5; ui/tray.go and ui/ui.go hold the same strings).
+// They are spelled out here rather than imported so the test states the spec on its own.
+const (
+	windowTitle = "^Plex Link$" // exact: Fyne also maps a hidden "SystrayMonitor" window
+	service     = "plexlink-e2e"
+	username    = "e2e-user"
+
+	trayNotLinked = "Not linked"
+	trayLinkedAs  = "Linked as "
+	trayLink      = "Link Plex account…"
+	trayRelink    = "Relink Plex account…"
+	trayCopy      = "Copy token"
+	trayUnlink    = "Unlink"
+	trayOpen      = "Open Plex Link"
+	trayQuit      = "Quit"
+)
+
+// notWired is what the binary prints while main.go does not yet hand the GUI to internal/cli.
+const notWired = "this build has no tray app"
+
+// fake is a running `plexlink fake-server`.
+type fake struct {
+	APIURL       string `json:"api_url"`
+	LinkURL      string `json:"link_url"`
+	AccountToken string `json:"account_token"`
+}
+
+// gui is one test's desktop: session, watcher, display, fake plex.tv, fake browser.
+type gui struct {
+	t       *testing.T
+	bin     string
+	sess    *testenv.Session
+	watcher *testenv.Watcher  // nil without a session bus
+	notify  *testenv.Notifier // nil without a session bus
+	x       *testenv.Display
+	fake    *fake
+	opened  string // the fake xdg-open appends each URL here
+	env     []string
+	pids    []int // everything started, checked for leftovers at the end
+	app     *testenv.App
+}
+
+// newGUI builds the desktop. Cleanups run in reverse: app, Xvfb, watcher, session, fake, and
+// last the check that none of their processes is left.
+func newGUI(t *testing.T, withBus bool) *gui {
+	t.Helper()
+	testenv.RequireGUI(t)
+	g := &gui{t: t, bin: testenv.Binary(t)}
+	t.Cleanup(g.checkNoLeftovers)
+	g.fake = startFake(t, g.bin, &g.pids)
+
+	sess, err := testenv.StartSession()
+	testenv.Require(t, err)
+	g.sess = sess
+	g.pids = append(g.pids, sess.Pids()...)
+	t.Cleanup(func() {
+		if err := sess.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	if withBus {
+		w, err := testenv.StartWatcher(sess.BusAddress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.watcher = w
+		t.Cleanup(func() { w.Stop() })
+		n, err := testenv.StartNotifier(sess.BusAddress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.notify = n
+		t.Cleanup(func() { n.Stop() })
+	}
+
+	x, err := testenv.StartXvfb()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.x = x
+	g.pids = append(g.pids, x.Pid)
+	t.Cleanup(func() {
+		if err := x.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+
+	dir := t.TempDir()
+	g.opened = filepath.Join(dir, "opened-urls")
+	bindir := filepath.Join(dir, "bin")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + g.opened + "'\n"
+	if err := os.Mkdir(bindir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bindir, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vars := []string{
+		"PATH=" + bindir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PLEXLINK_SERVER_URL=" + g.fake.APIURL,
+		"PLEXLINK_LINK_URL=" + g.fake.LinkURL,
+		"PLEXLINK_KEYRING_SERVICE=" + service,
+		"LANG=C.UTF-8",
+	}
+	if !withBus {
+		// A socket path nobody listens on: what a session without D-Bus looks like to the app.
+		vars = append(vars, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"))
+	}
+	g.env = x.Env(sess.EnvWith(vars...))
+	return g
+}
+
+func startFake(t *testing.T, bin string, pids *[]int) *fake {
+	t.Helper()
+	cmd := exec.Command(bin, "fake-server", "--username", username)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	*pids = append(*pids, cmd.Process.Pid)
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(out)
+		s.Scan()
+		line <- s.Text()
+	}()
+	var f fake
+	select {
+	case l := <-line:
+		if err := json.Unmarshal([]byte(l), &f); err != nil || f.APIURL == "" || f.LinkURL == "" || f.AccountToken == "" {
+			t.Fatalf("plexlink fake-server: start line is not {api_url, link_url, account_token} (%v)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("plexlink fake-server printed no start line within 10s")
+	}
+	return &f
+}
+
+// start runs `plexlink` with no arguments and waits for its window; it skips the test (fails
+// with CI set) while the binary has no GUI wired in.
+func (g *gui) start() (win string, visibleAfter time.Duration) {
+	g.t.Helper()
+	app, err := testenv.StartApp(g.bin, g.env)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	g.t.Cleanup(app.Stop)
+	win, err = g.x.WaitAppWindow(app, windowTitle, 20*time.Second)
+	if err != nil {
+		if strings.Contains(app.Stderr(), notWired) {
+			testenv.Require(g.t, fmt.Errorf("the plexlink binary has no tray app wired in yet (it printed %q)", notWired))
+		}
+		g.t.Fatal(err)
+	}
+	return win, time.Since(app.Started)
+}
+
+// fatal fails the test with the app's output attached.
+func (g *gui) fatal(format string, args ...any) {
+	g.t.Helper()
+	out := "(app not started)"
+	if g.app != nil {
+		out = g.app.Output()
+	}
+	g.t.Fatalf(format+"\napp output:\n%s", append(args, out)...)
+}
+
+// waitOpened waits until the fake browser has been asked for n URLs and returns the PIN
+// code of the nth, checking it is the link page the app was told to use.
+func (g *gui) waitOpened(n int) string {
+	g.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var urls []string
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(g.opened)
+		if urls = strings.Fields(string(b)); len(urls) >= n {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(urls) < n {
+		g.fatal("want the browser opened %d time(s) within 10s; it was opened for %q", n, urls)
+	}
+	u, err := url.Parse(urls[n-1])
+	if err != nil || !strings.HasPrefix(urls[n-1], g.fake.LinkURL+"/?pin=") {
+		g.fatal("the browser was opened for %q, want %s/?pin=CODE", urls[n-1], g.fake.LinkURL)
+	}
+	code := u.Query().Get("pin")
+	if len(code) != 4 || strings.ToUpper(code) != code {
+		g.fatal("PIN %q in the opened URL is not a 4-character uppercase code", code)
+	}
+	return code
+}
+
+// approve does what plex.tv/link does when the user approves the code, and returns when.
+func (g *gui) approve(code string) time.Time {
+	g.t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, g.fake.APIURL+"/pins/link",
+		strings.NewReader(url.Values{"code": {code}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Plex-Client-Identifier", "e2e-approver")
+	req.Header.Set("X-Plex-Token", g.fake.AccountToken)
+	at := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		g.t.Fatalf("PUT /pins/link code=%s: HTTP %d, want 204", code, resp.StatusCode)
+	}
+	return at
+}
+
+// keychain returns the stored token and whether there is one, as any Secret Service client
+// sees it. secret-tool exits 1 with no output when nothing matches.
+func (g *gui) keychain() (string, bool) {
+	g.t.Helper()
+	tok, err := g.sess.SecretToolLookup(service)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return tok, tok != ""
+	case errors.As(err, &ee) && ee.ExitCode() == 1:
+		return "", false
+	default:
+		g.t.Fatalf("secret-tool lookup: %v", err)
+		return "", false
+	}
+}
+
+// waitKeychain waits until ok accepts the keychain's content.
+func (g *gui) waitKeychain(what string, ok func(tok string, found bool) bool) string {
+	g.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tok, found := g.keychain()
+		if ok(tok, found) {
+			return tok
+		}
+		if time.Now().After(deadline) {
+			g.fatal("after 10s the keychain holds %s; want %s", fingerprint(tok, found), what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// fingerprint identifies a token in messages without revealing it.
+func fingerprint(tok string, found bool) string {
+	if !found {
+		return "no token"
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return fmt.Sprintf("a token (len %d, sha256 %x…)", len(tok), sum[:4])
+}
+
+func (g *gui) screen() string {
+	g.t.Helper()
+	h, err := g.x.ScreenHash()
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return h
+}
+
+func (g *gui) waitRedraw(before, what string) {
+	g.t.Helper()
+	if err := g.x.WaitRedraw(before, 5*time.Second); err != nil {
+		g.fatal("waiting for %s: %v", what, err)
+	}
+}
+
+func (g *gui) menu(tray *testenv.Tray, want ...string) {
+	g.t.Helper()
+	if _, err := tray.WaitMenu(10*time.Second, fmt.Sprintf("the items are %q", want), func(items []testenv.MenuItem) bool {
+		return reflect.DeepEqual(testenv.Labels(items), want)
+	}); err != nil {
+		g.fatal("%v", err)
+	}
+}
+
+func (g *gui) click(tray *testenv.Tray, label string) {
+	g.t.Helper()
+	if err := tray.ClickLabel(label); err != nil {
+		g.fatal("clicking %q in the tray: %v", label, err)
+	}
+}
+
+// checkNoLeftovers runs after every other cleanup: nothing the test started may still run.
+func (g *gui) checkNoLeftovers() {
+	for _, pid := range g.pids {
+		if testenv.Alive(pid) {
+			g.t.Errorf("process %d started by the test is still running after teardown", pid)
+		}
+		if left := testenv.GroupMembers(pid); len(left) > 0 {
+			g.t.Errorf("processes left in the group of %d after teardown: %v", pid, left)
+		}
+	}
+}
+
+// TestGUILinkRelinkUnlinkQuit is issue 5's walk through the tray app: start, link from the
+// tray, relink, unlink with confirmation, quit.
+func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
+	g := newGUI(t, true)
+	win, visible := g.start()
+	t.Logf("plexlink: process start → window %q visible: %v", windowTitle, visible.Round(time.Millisecond))
+	g.x.Screenshot(t, "not-linked")
+
+	item, err := g.watcher.WaitItem(10 * time.Second)
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	tray, err := testenv.OpenTray(g.sess.BusAddress, item)
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	defer tray.Close()
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
+	if _, found := g.keychain(); found {
+		g.fatal("the keychain holds a token before any link")
+	}
+
+	// Link from the tray; the app opens the link page in the (fake) browser.
+	before := g.screen()
+	g.click(tray, trayLink)
+	code := g.waitOpened(1)
+	g.waitRedraw(before, "the window to show the code")
+	g.x.Screenshot(t, "linking")
+	approved := g.approve(code)
+	token1 := g.waitKeychain("a token", func(tok string, found bool) bool { return found })
+	t.Logf("plexlink: approval → token in the keychain: %v", time.Since(approved).Round(time.Millisecond))
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	if n, err := g.notify.WaitNotification(trayLinkedAs+username, 5*time.Second); err != nil {
+		g.fatal("%v", err)
+	} else if n.Summary != "Plex Link" {
+		t.Errorf("notification summary %q, want %q", n.Summary, "Plex Link")
+	}
+	if _, err := g.x.WaitWindow(windowTitle, 5*time.Second); err != nil {
+		g.fatal("after linking: %v", err)
+	}
+	g.x.Screenshot(t, "linked")
+	if rss, err := g.app.RSSKiB(); err != nil {
+		g.fatal("%v", err)
+	} else {
+		t.Logf("plexlink: RSS when linked: %.1f MiB", float64(rss)/1024)
+	}
+
+	// Relink mints a new token that replaces the old one.
+	g.click(tray, trayRelink)
+	code2 := g.waitOpened(2)
+	if code2 == code {
+		g.fatal("relink reused the first PIN %s", code)
+	}
+	g.approve(code2)
+	g.waitKeychain("a token different from the first link's", func(tok string, found bool) bool {
+		return found && tok != token1
+	})
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+
+	// Unlink asks for confirmation in the window; Enter confirms.
+	before = g.screen()
+	g.click(tray, trayUnlink)
+	win, err = g.x.WaitWindow(windowTitle, 5*time.Second)
+	if err != nil {
+		g.fatal("after Unlink in the tray: %v", err)
+	}
+	// Return must reach the dialog, not the window under it: wait until it is drawn.
+	g.waitRedraw(before, "the unlink confirmation to appear")
+	g.x.Screenshot(t, "unlink-confirm")
+	if _, found := g.keychain(); !found {
+		g.fatal("the token went before the unlink was confirmed")
+	}
+	if _, err := g.x.Xdotool(5*time.Second, "windowfocus", "--sync", win, "key", "--clearmodifiers", "Return"); err != nil {
+		g.fatal("confirming the unlink with Return: %v", err)
+	}
+	g.waitKeychain("no token", func(_ string, found bool) bool { return !found })
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
+	g.x.Screenshot(t, "unlinked")
+
+	g.click(tray, trayQuit)
+	if code, err := g.app.Wait(5 * time.Second); err != nil || code != 0 {
+		g.fatal("after Quit in the tray: exit code %d, %v; want 0 within 5s", code, err)
+	}
+	if err := g.watcher.WaitNoItems(5 * time.Second); err != nil {
+		t.Error(err)
+	}
+	checkCleanStderr(t, g.app)
+}
+
+// Without a session bus there is no tray: the app is a plain window, and closing it quits
+// cleanly (fyne issue 6403 crashes a tray app on quit in this setup).
+func TestGUIWithoutSessionBus(t *testing.T) {
+	g := newGUI(t, false)
+	win, visible := g.start()
+	t.Logf("plexlink without D-Bus: process start → window visible: %v", visible.Round(time.Millisecond))
+	g.x.Screenshot(t, "no-bus")
+	if err := g.x.CloseWindow(win); err != nil {
+		g.fatal("%v", err)
+	}
+	if code, err := g.app.Wait(5 * time.Second); err != nil || code != 0 {
+		g.fatal("after closing the window: exit code %d, %v; want 0 within 5s", code, err)
+	}
+	if !strings.Contains(g.app.Stderr(), "no system tray") {
+		t.Errorf("stderr does not say why there is no tray; stderr:\n%s", g.app.Stderr())
+	}
+	checkCleanStderr(t, g.app)
+}
+
+// checkCleanStderr fails on crash output.
+func checkCleanStderr(t *testing.T, app *testenv.App) {
+	t.Helper()
+	for _, bad := range []string{"panic:", "fatal error:", "SIGSEGV", "goroutine "} {
+		if strings.Contains(app.Stderr(), bad) {
+			t.Errorf("stderr contains %q:\n%s", bad, app.Stderr())
+		}
+	}
+}
