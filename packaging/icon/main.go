@@ -18,6 +18,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 )
 
 // Geometry in a unit square, shared by the PNG renderer and the SVG writer. The links lie
@@ -222,55 +224,74 @@ func render(s style) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, s.size, s.size))
 	px := 1 / float64(s.size)
 	badgeC, badgeR := vec{0.755, 0.245}, 0.185
+	// Rows are independent, so they are drawn in parallel; the output does not depend on it.
+	var wg sync.WaitGroup
+	rows := make(chan int, s.size)
 	for y := 0; y < s.size; y++ {
-		for x := 0; x < s.size; x++ {
-			p := vec{(float64(x) + 0.5) * px, (float64(y) + 0.5) * px}
-			p = center.add(p.sub(center).mul(1 / s.zoom))
-			var r, g, b, a float64 // premultiplied, 0..1
-			over := func(c color.NRGBA, cov float64) {
-				ca := cov * float64(c.A) / 255
-				r = float64(c.R)/255*ca + r*(1-ca)
-				g = float64(c.G)/255*ca + g*(1-ca)
-				b = float64(c.B)/255*ca + b*(1-ca)
-				a = ca + a*(1-ca)
+		rows <- y
+	}
+	close(rows)
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for y := range rows {
+				s.row(img, y, px, badgeC, badgeR)
 			}
-			if s.background {
-				t := clamp01((p.x + p.y) / 2)
-				bg := color.NRGBA{
-					uint8(lerp(float64(warmTop.R), float64(warmBottom.R), t)),
-					uint8(lerp(float64(warmTop.G), float64(warmBottom.G), t)),
-					uint8(lerp(float64(warmTop.B), float64(warmBottom.B), t)), 0xFF,
-				}
-				over(bg, cover(roundedSquare(p, margin, corner), px))
-				// A soft shadow lifts the links off the background.
-				sh := links(p.sub(vec{0, shadowDY}), s.thick, 0.03)
-				over(color.NRGBA{0x6B, 0x1E, 0x00, 0xFF}, 0.35*sh*cover(roundedSquare(p, margin, corner), px))
+		}()
+	}
+	wg.Wait()
+	return img
+}
+
+// row draws one row of pixels.
+func (s style) row(img *image.NRGBA, y int, px float64, badgeC vec, badgeR float64) {
+	for x := 0; x < s.size; x++ {
+		p := vec{(float64(x) + 0.5) * px, (float64(y) + 0.5) * px}
+		p = center.add(p.sub(center).mul(1 / s.zoom))
+		var r, g, b, a float64 // premultiplied, 0..1
+		over := func(c color.NRGBA, cov float64) {
+			ca := cov * float64(c.A) / 255
+			r = float64(c.R)/255*ca + r*(1-ca)
+			g = float64(c.G)/255*ca + g*(1-ca)
+			b = float64(c.B)/255*ca + b*(1-ca)
+			a = ca + a*(1-ca)
+		}
+		if s.background {
+			t := clamp01((p.x + p.y) / 2)
+			bg := color.NRGBA{
+				uint8(lerp(float64(warmTop.R), float64(warmBottom.R), t)),
+				uint8(lerp(float64(warmTop.G), float64(warmBottom.G), t)),
+				uint8(lerp(float64(warmTop.B), float64(warmBottom.B), t)), 0xFF,
 			}
-			cov := links(p, s.thick, px/s.zoom)
-			if s.badge {
-				px := px / s.zoom
-				// Clear a ring around the badge so it stays separate at 16 px.
-				cov *= 1 - cover(p.sub(badgeC).length()-badgeR-0.06, px)
-			}
-			over(s.link, cov)
-			if s.badge {
-				d := p.sub(badgeC).length() - badgeR
-				px := px / s.zoom
-				over(badgeRed, cover(d, px))
-				// An exclamation mark: a bar and a dot.
-				bar := capsuleV(p, vec{badgeC.x, badgeC.y - 0.045}, 0.05, 0.032)
-				dot := p.sub(vec{badgeC.x, badgeC.y + 0.1}).length() - 0.034
-				over(white, cover(math.Min(bar, dot), px))
-			}
-			if a > 0 {
-				img.SetNRGBA(x, y, color.NRGBA{
-					uint8(math.Round(r / a * 255)), uint8(math.Round(g / a * 255)),
-					uint8(math.Round(b / a * 255)), uint8(math.Round(a * 255)),
-				})
-			}
+			over(bg, cover(roundedSquare(p, margin, corner), px))
+			// A soft shadow lifts the links off the background.
+			sh := links(p.sub(vec{0, shadowDY}), s.thick, 0.03)
+			over(color.NRGBA{0x6B, 0x1E, 0x00, 0xFF}, 0.35*sh*cover(roundedSquare(p, margin, corner), px))
+		}
+		cov := links(p, s.thick, px/s.zoom)
+		if s.badge {
+			px := px / s.zoom
+			// Clear a ring around the badge so it stays separate at 16 px.
+			cov *= 1 - cover(p.sub(badgeC).length()-badgeR-0.06, px)
+		}
+		over(s.link, cov)
+		if s.badge {
+			d := p.sub(badgeC).length() - badgeR
+			px := px / s.zoom
+			over(badgeRed, cover(d, px))
+			// An exclamation mark: a bar and a dot.
+			bar := capsuleV(p, vec{badgeC.x, badgeC.y - 0.045}, 0.05, 0.032)
+			dot := p.sub(vec{badgeC.x, badgeC.y + 0.1}).length() - 0.034
+			over(white, cover(math.Min(bar, dot), px))
+		}
+		if a > 0 {
+			img.SetNRGBA(x, y, color.NRGBA{
+				uint8(math.Round(r / a * 255)), uint8(math.Round(g / a * 255)),
+				uint8(math.Round(b / a * 255)), uint8(math.Round(a * 255)),
+			})
 		}
 	}
-	return img
 }
 
 // capsuleV is a vertical capsule (the badge's "!").
