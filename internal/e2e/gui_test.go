@@ -32,6 +32,7 @@ const (
 	username    = "e2e-user"
 
 	trayNotLinked = "Not linked"
+	trayRelinkNow = "Relink needed"
 	trayLinkedAs  = "Linked as "
 	trayLink      = "Link Plex account…"
 	trayRelink    = "Relink Plex account…"
@@ -293,6 +294,41 @@ func fingerprint(tok string, found bool) string {
 	return fmt.Sprintf("a token (len %d, sha256 %x…)", len(tok), sum[:4])
 }
 
+func (g *gui) logRSS(when string) {
+	g.t.Helper()
+	rss, err := g.app.RSSKiB()
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	g.t.Logf("plexlink: RSS %s: %.1f MiB", when, float64(rss)/1024)
+}
+
+func (g *gui) openTray() *testenv.Tray {
+	g.t.Helper()
+	item, err := g.watcher.WaitItem(10 * time.Second)
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	tray, err := testenv.OpenTray(g.sess.BusAddress, item)
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	g.t.Cleanup(func() { tray.Close() })
+	return tray
+}
+
+func (g *gui) quit(tray *testenv.Tray) {
+	g.t.Helper()
+	g.click(tray, trayQuit)
+	if code, err := g.app.Wait(5 * time.Second); err != nil || code != 0 {
+		g.fatal("after Quit in the tray: exit code %d, %v; want 0 within 5s", code, err)
+	}
+	if err := g.watcher.WaitNoItems(5 * time.Second); err != nil {
+		g.t.Error(err)
+	}
+	checkCleanStderr(g.t, g.app)
+}
+
 func (g *gui) screen() string {
 	g.t.Helper()
 	h, err := g.x.ScreenHash()
@@ -345,19 +381,12 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	t.Logf("plexlink: process start → window %q visible: %v", windowTitle, visible.Round(time.Millisecond))
 	g.x.Screenshot(t, "not-linked")
 
-	item, err := g.watcher.WaitItem(10 * time.Second)
-	if err != nil {
-		g.fatal("%v", err)
-	}
-	tray, err := testenv.OpenTray(g.sess.BusAddress, item)
-	if err != nil {
-		g.fatal("%v", err)
-	}
-	defer tray.Close()
+	tray := g.openTray()
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
 	if _, found := g.keychain(); found {
 		g.fatal("the keychain holds a token before any link")
 	}
+	g.logRSS("started, not linked")
 
 	// Link from the tray; the app opens the link page in the (fake) browser.
 	before := g.screen()
@@ -378,11 +407,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 		g.fatal("after linking: %v", err)
 	}
 	g.x.Screenshot(t, "linked")
-	if rss, err := g.app.RSSKiB(); err != nil {
-		g.fatal("%v", err)
-	} else {
-		t.Logf("plexlink: RSS when linked: %.1f MiB", float64(rss)/1024)
-	}
+	g.logRSS("linked")
 
 	// Relink mints a new token that replaces the old one.
 	g.click(tray, trayRelink)
@@ -399,7 +424,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	// Unlink asks for confirmation in the window; Enter confirms.
 	before = g.screen()
 	g.click(tray, trayUnlink)
-	win, err = g.x.WaitWindow(windowTitle, 5*time.Second)
+	win, err := g.x.WaitWindow(windowTitle, 5*time.Second)
 	if err != nil {
 		g.fatal("after Unlink in the tray: %v", err)
 	}
@@ -416,14 +441,42 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
 	g.x.Screenshot(t, "unlinked")
 
-	g.click(tray, trayQuit)
-	if code, err := g.app.Wait(5 * time.Second); err != nil || code != 0 {
-		g.fatal("after Quit in the tray: exit code %d, %v; want 0 within 5s", code, err)
+	g.quit(tray)
+}
+
+// A token plex.tv rejects (401) is found by the check at start: the tray says so, its icon
+// gets the badge, a notification is sent; relinking from the tray clears all of it.
+func TestGUIRelinkNeeded(t *testing.T) {
+	g := newGUI(t, true)
+	if err := g.sess.SecretToolStore(service, "token", "revoked-token-from-an-old-link"); err != nil {
+		t.Fatal(err)
 	}
-	if err := g.watcher.WaitNoItems(5 * time.Second); err != nil {
-		t.Error(err)
+	g.start()
+	tray := g.openTray()
+	g.menu(tray, trayRelinkNow+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	const body = "plex.tv no longer accepts the saved token. Relink your Plex account."
+	if _, err := g.notify.WaitNotification(body, 5*time.Second); err != nil {
+		g.fatal("%v", err)
 	}
-	checkCleanStderr(t, g.app)
+	badge, err := tray.IconHash()
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	g.x.Screenshot(t, "relink-needed")
+
+	g.click(tray, trayRelink)
+	g.approve(g.waitOpened(1))
+	g.waitKeychain("the new token", func(tok string, found bool) bool {
+		return found && tok != "revoked-token-from-an-old-link"
+	})
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	if _, err := tray.WaitMenu(5*time.Second, "the tray icon loses its relink badge", func([]testenv.MenuItem) bool {
+		h, err := tray.IconHash()
+		return err == nil && h != badge
+	}); err != nil {
+		g.fatal("%v", err)
+	}
+	g.quit(tray)
 }
 
 // Without a session bus there is no tray: the app is a plain window, and closing it quits
