@@ -5,19 +5,14 @@
 package e2e
 
 import (
-	"bufio"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,13 +40,6 @@ const (
 // notWired is what the binary prints while main.go does not yet hand the GUI to internal/cli.
 const notWired = "this build has no tray app"
 
-// fake is a running `plexlink fake-server`.
-type fake struct {
-	APIURL       string `json:"api_url"`
-	LinkURL      string `json:"link_url"`
-	AccountToken string `json:"account_token"`
-}
-
 // gui is one test's desktop: session, watcher, display, fake plex.tv, fake browser.
 type gui struct {
 	t       *testing.T
@@ -60,8 +48,8 @@ type gui struct {
 	watcher *testenv.Watcher  // nil without a session bus
 	notify  *testenv.Notifier // nil without a session bus
 	x       *testenv.Display
-	fake    *fake
-	opened  string // the fake xdg-open appends each URL here
+	fake    *testenv.FakeServer
+	browser *testenv.FakeBrowser
 	env     []string
 	pids    []int // everything started, checked for leftovers at the end
 	app     *testenv.App
@@ -74,7 +62,8 @@ func newGUI(t *testing.T, withBus bool) *gui {
 	testenv.RequireGUI(t)
 	g := &gui{t: t, bin: testenv.Binary(t)}
 	t.Cleanup(g.checkNoLeftovers)
-	g.fake = startFake(t, g.bin, &g.pids)
+	g.fake = testenv.StartFakeServer(t, g.bin, "--username", username)
+	g.pids = append(g.pids, g.fake.Pid)
 
 	sess, err := testenv.StartSession()
 	testenv.Require(t, err)
@@ -113,18 +102,9 @@ func newGUI(t *testing.T, withBus bool) *gui {
 		}
 	})
 
-	dir := t.TempDir()
-	g.opened = filepath.Join(dir, "opened-urls")
-	bindir := filepath.Join(dir, "bin")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + g.opened + "'\n"
-	if err := os.Mkdir(bindir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(bindir, "xdg-open"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	g.browser = testenv.NewFakeBrowser(t)
 	vars := []string{
-		"PATH=" + bindir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		g.browser.PathEnv(),
 		"PLEXLINK_SERVER_URL=" + g.fake.APIURL,
 		"PLEXLINK_LINK_URL=" + g.fake.LinkURL,
 		"PLEXLINK_KEYRING_SERVICE=" + service,
@@ -132,45 +112,10 @@ func newGUI(t *testing.T, withBus bool) *gui {
 	}
 	if !withBus {
 		// A socket path nobody listens on: what a session without D-Bus looks like to the app.
-		vars = append(vars, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"))
+		vars = append(vars, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	}
 	g.env = x.Env(sess.EnvWith(vars...))
 	return g
-}
-
-func startFake(t *testing.T, bin string, pids *[]int) *fake {
-	t.Helper()
-	cmd := exec.Command(bin, "fake-server", "--username", username)
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	*pids = append(*pids, cmd.Process.Pid)
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(out)
-		s.Scan()
-		line <- s.Text()
-	}()
-	var f fake
-	select {
-	case l := <-line:
-		if err := json.Unmarshal([]byte(l), &f); err != nil || f.APIURL == "" || f.LinkURL == "" || f.AccountToken == "" {
-			t.Fatalf("plexlink fake-server: start line is not {api_url, link_url, account_token} (%v)", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("plexlink fake-server printed no start line within 10s")
-	}
-	return &f
 }
 
 // start runs `plexlink` with no arguments and waits for its window; it skips the test (fails
@@ -208,21 +153,13 @@ func (g *gui) fatal(format string, args ...any) {
 // code of the nth, checking it is the link page the app was told to use.
 func (g *gui) waitOpened(n int) string {
 	g.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var urls []string
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(g.opened)
-		if urls = strings.Fields(string(b)); len(urls) >= n {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	opened, err := g.browser.WaitOpened(n, 10*time.Second)
+	if err != nil {
+		g.fatal("%v", err)
 	}
-	if len(urls) < n {
-		g.fatal("want the browser opened %d time(s) within 10s; it was opened for %q", n, urls)
-	}
-	u, err := url.Parse(urls[n-1])
-	if err != nil || !strings.HasPrefix(urls[n-1], g.fake.LinkURL+"/?pin=") {
-		g.fatal("the browser was opened for %q, want %s/?pin=CODE", urls[n-1], g.fake.LinkURL)
+	u, err := url.Parse(opened)
+	if err != nil || !strings.HasPrefix(opened, g.fake.LinkURL+"/?pin=") {
+		g.fatal("the browser was opened for %q, want %s/?pin=CODE", opened, g.fake.LinkURL)
 	}
 	code := u.Query().Get("pin")
 	if len(code) != 4 || strings.ToUpper(code) != code {
@@ -231,23 +168,12 @@ func (g *gui) waitOpened(n int) string {
 	return code
 }
 
-// approve does what plex.tv/link does when the user approves the code, and returns when.
+// approve does what plex.tv/link does when the user approves the code.
 func (g *gui) approve(code string) time.Time {
 	g.t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, g.fake.APIURL+"/pins/link",
-		strings.NewReader(url.Values{"code": {code}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Plex-Client-Identifier", "e2e-approver")
-	req.Header.Set("X-Plex-Token", g.fake.AccountToken)
 	at := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := g.fake.Approve(code); err != nil {
 		g.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		g.t.Fatalf("PUT /pins/link code=%s: HTTP %d, want 204", code, resp.StatusCode)
 	}
 	return at
 }
