@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 func TestClientCreatePollApprove(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 func TestLinkHappyPath(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 // The spec is shared reference material next to the repository, not written by this project.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth"
 )
 
 func TestTokenIsRedactedEverywhere(t *testing.T) {

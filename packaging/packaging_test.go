@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 )
 
 // actionlintModule is pinned here (not in go.mod: it is a tool, not a dependency).

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"github.com/google/uuid"
-	"github.com/plexlink/plexlink/internal/testenv"
 )
 
 func tempConfig(t *testing.T) *ConfigStore {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 func TestKeychainRoundTrip(t *testing.T) {

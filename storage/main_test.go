@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed as a child process.

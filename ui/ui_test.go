@@ -17,11 +17,11 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/auth/plextvtest"
-	"github.com/plexlink/plexlink/internal/account"
-	"github.com/plexlink/plexlink/internal/testenv"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // stack is the real backend: account.Service over the fake plex.tv on loopback and an

@@ -17,7 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -12,8 +12,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // Status is what the app knows about the link. Valid is nil when the token was not checked

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth"
 )
 
 func TestBigTextRendersEveryCodeCharacter(t *testing.T) {

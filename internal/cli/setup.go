@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/internal/account"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // productName is what plex.tv shows in the user's Authorized Devices list.

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 // What the tests expect of the app (issue 5; ui/tray.go and ui/ui.go hold the same strings).
