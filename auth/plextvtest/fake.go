@@ -26,6 +26,7 @@ const (
 	RouteSignOut   = "DELETE /users/signout"
 	RouteLinkPage  = "GET /link"
 	RouteLinkForm  = "POST /link"
+	RouteAvatar    = "GET /users/{uuid}/avatar"
 )
 
 const (
@@ -255,12 +256,13 @@ func (f *Fake) pinJSON(p *pin, qrBase string) map[string]any {
 }
 
 // userJSON renders GET /user with every field the spec marks required.
-func (f *Fake) userJSON(tok string) map[string]any {
+// The thumb points back at this fake, so nothing a test or demo does reaches the internet.
+func (f *Fake) userJSON(tok, host string) map[string]any {
 	u := f.user
 	return map[string]any{
 		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.username,
 		"friendlyName": u.username, "email": u.username + "@example.com",
-		"thumb":     "https://plex.tv/users/" + u.uuid + "/avatar?c=1",
+		"thumb":     "http://" + host + "/users/" + u.uuid + "/avatar?c=1",
 		"authToken": tok, "adsConsent": nil, "adsConsentReminderAt": nil, "adsConsentSetAt": nil,
 		"anonymous": false, "backupCodesCreated": false, "confirmed": true, "country": "NL",
 		"emailOnlyAuth": false, "experimentalFeatures": false, "entitlements": []string{},

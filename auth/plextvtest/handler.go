@@ -43,6 +43,8 @@ func routeOf(r *http.Request) (route string, pinID string) {
 		case http.MethodPost:
 			return RouteLinkForm, ""
 		}
+	case strings.HasPrefix(p, "/users/") && strings.HasSuffix(p, "/avatar") && r.Method == http.MethodGet:
+		return RouteAvatar, ""
 	case p == apiPrefix+"/pins" && r.Method == http.MethodPost:
 		return RouteCreatePin, ""
 	case p == apiPrefix+"/pins/link" && r.Method == http.MethodPut:
@@ -61,6 +63,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 	switch route {
 	case RouteLinkPage, RouteLinkForm:
 		f.serveLinkPage(w, r)
+		return
+	case RouteAvatar:
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(avatarPNG())
 		return
 	case "":
 		writeError(w, http.StatusNotFound, 404, "Not Found")
@@ -109,7 +115,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
 			return
 		}
-		writeJSON(w, http.StatusOK, f.userJSON(tok))
+		writeJSON(w, http.StatusOK, f.userJSON(tok, r.Host))
 	case RouteSignOut:
 		if !f.tokens[tok] {
 			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")

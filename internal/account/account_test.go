@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -9,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/auth/plextvtest"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // newTestService wires the real service to the fake plex.tv over loopback HTTP, with an
@@ -60,6 +61,11 @@ func TestLinkStoresValidatedTokenAndDetails(t *testing.T) {
 	cfg, err := svc.Config.Load()
 	if err != nil || cfg.Account == nil || cfg.Account.Username != srv.Username() || cfg.Account.LinkedAt.IsZero() {
 		t.Fatalf("config account = %+v, %v", cfg.Account, err)
+	}
+	// The fake's thumb is on loopback: the avatar comes from there, never the internet.
+	b, err := svc.Avatar(context.Background(), acct.Thumb)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Fatalf("avatar from %q: %d bytes, %v", acct.Thumb, len(b), err)
 	}
 }
 
