@@ -9,8 +9,10 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"github.com/plexlink/plexlink/internal/cli"
-	"github.com/plexlink/plexlink/ui"
+	"codeberg.org/plexlink/plexlink/internal/cli"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/earlylog"
+	"codeberg.org/plexlink/plexlink/ui"
 )
 
 var (
@@ -23,23 +25,48 @@ var (
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, GUI: runGUI}))
+	os.Exit(cli.Main(os.Args[1:], cli.Env{
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		GUI:    runGUI,
+		// Commands drop what Fyne logged while initialising (see internal/earlylog):
+		// scripts read their output.
+		BeforeCommand: func() { earlylog.Release(os.Stderr, os.Getenv("PLEXLINK_LOG") == "debug") },
+	}))
 }
 
 // runGUI starts the tray app; only this path initialises Fyne and the display.
 func runGUI(o cli.GUIOptions) int {
+	earlylog.Release(os.Stderr, true)
 	title := ui.DefaultTitle
 	if o.Demo {
 		title += " (demo)"
 	}
-	return ui.Run(ui.Options{
+	opts := ui.Options{
 		Service:    o.Service,
 		Background: o.Background,
 		Title:      title,
 		OpenURL:    o.OpenURL,
 		Logger:     o.Logger,
+		LinkLock:   o.LinkLock,
 		Icon:       fyne.NewStaticResource("Icon.png", iconPNG),
 		TrayIcon:   fyne.NewStaticResource("tray.png", trayPNG),
 		RelinkIcon: fyne.NewStaticResource("tray-relink.png", trayRelinkPNG),
-	})
+	}
+	if o.Autostart != nil {
+		opts.Autostart = o.Autostart
+	}
+	if o.Instance != nil {
+		// A second launch (a double-click while running) shows this instance's window.
+		opts.Ready = func(c *ui.Controller) {
+			go func() {
+				for r := range o.Instance.Requests() {
+					if r.Command == desktop.CommandShow {
+						c.Show()
+					}
+				}
+			}()
+		}
+	}
+	return ui.Run(opts)
 }

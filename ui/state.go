@@ -15,9 +15,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/internal/account"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 type phase int
@@ -58,6 +58,7 @@ type state struct {
 	avatarFor string        // the thumb URL avatar was fetched from
 	notice    string        // one line of feedback ("Token copied to the clipboard.")
 	busy      string        // a background action in progress ("Unlinking…")
+	autostart bool          // "Start at login" is on
 }
 
 func (s *state) username() string {
@@ -119,6 +120,16 @@ func (c *Controller) startLink() {
 	if c.quitting || c.linkCancel != nil || c.st.busy != "" {
 		return
 	}
+	unlock := func() {}
+	if c.opts.LinkLock != nil {
+		u, err := c.opts.LinkLock()
+		if err != nil {
+			c.st.phase, c.st.fail, c.st.err = phaseFailed, failLink, err
+			c.render()
+			return
+		}
+		unlock = u
+	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	c.linkGen++
 	gen := c.linkGen
@@ -132,6 +143,7 @@ func (c *Controller) startLink() {
 	}
 	c.log.Info("linking started", "relink", c.st.linked)
 	c.goBackground(func() {
+		defer unlock()
 		defer cancel()
 		go c.tickCountdown(ctx, gen)
 		acct, err := c.backend.Link(ctx, o)
@@ -522,4 +534,33 @@ func (c *Controller) fetchAvatar() {
 			c.render()
 		})
 	}()
+}
+
+// setAutostart turns starting at login on or off off the UI goroutine (a file or registry
+// write) and shows the outcome.
+func (c *Controller) setAutostart(on bool) {
+	if c.opts.Autostart == nil || on == c.st.autostart {
+		return
+	}
+	c.st.autostart = on
+	c.render()
+	c.goBackground(func() {
+		var err error
+		if on {
+			err = c.opts.Autostart.Enable()
+		} else {
+			err = c.opts.Autostart.Disable()
+		}
+		now, rerr := c.opts.Autostart.Enabled()
+		c.post(func() {
+			if rerr == nil {
+				c.st.autostart = now
+			}
+			if err != nil {
+				c.log.Warn("changing start at login failed", "on", on, "err", err)
+				c.st.notice = "Could not change start at login: " + err.Error()
+			}
+			c.render()
+		})
+	})
 }

@@ -21,6 +21,7 @@ const (
 	TrayCopyToken    = "Copy token"
 	TrayUnlink       = "Unlink"
 	TrayOpen         = "Open Plex Link"
+	TrayAutostart    = "Start at login"
 	TrayQuit         = "Quit"
 )
 
@@ -91,8 +92,13 @@ func (c *Controller) trayItems() []*fyne.MenuItem {
 	}
 	unlink := fyne.NewMenuItem(TrayUnlink, c.trayAction(c.askUnlink))
 	unlink.Disabled = !s.linked
-	items = append(items, unlink,
-		fyne.NewMenuItem(TrayOpen, c.trayAction(c.show)),
+	items = append(items, unlink, fyne.NewMenuItem(TrayOpen, c.trayAction(c.show)))
+	if c.opts.Autostart != nil {
+		auto := fyne.NewMenuItem(TrayAutostart, c.trayAction(func() { c.setAutostart(!c.st.autostart) }))
+		auto.Checked = s.autostart
+		items = append(items, auto)
+	}
+	items = append(items,
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: TrayQuit, IsQuit: true, Action: c.trayAction(c.Quit)},
 	)

@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/pkg/browser"
 
-	"github.com/plexlink/plexlink/internal/account"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // AppID is the Fyne application ID (preferences path, D-Bus names, desktop file).
@@ -62,6 +62,17 @@ type Options struct {
 	TrayIcon    fyne.Resource      // tray icon (drawn to read at 16–24 px); nil → Icon
 	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
+	// LinkLock is taken for every link run so a terminal `plexlink link` and the window never
+	// poll at once; its error is shown as is. nil → no lock.
+	LinkLock  func() (unlock func(), err error)
+	Autostart Autostart // nil → no "Start at login" choice (demo, tests)
+}
+
+// Autostart turns starting at login on and off; internal/desktop implements it per OS.
+type Autostart interface {
+	Enabled() (bool, error)
+	Enable() error
+	Disable() error
 }
 
 // Controller owns the window, the tray menu and the state they show.
@@ -153,6 +164,14 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.win.SetCloseIntercept(c.closeWindow)
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
 
+	if o.Autostart != nil {
+		// A file or registry read: cheap enough for start-up, and the menu needs it.
+		on, err := o.Autostart.Enabled()
+		if err != nil {
+			c.log.Warn("reading the start-at-login setting failed", "err", err)
+		}
+		c.st.autostart = on
+	}
 	c.render()
 	if !o.Background || c.tray == nil {
 		c.show()

@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // Window button labels. The Xvfb tests and users' muscle memory depend on them.
@@ -29,6 +29,7 @@ const (
 	ButtonRetrySave  = "Try saving again"
 	ButtonTryAgain   = "Try again"
 	ButtonBack       = "Back"
+	CheckAutostart   = "Start at login"
 	TextExpired      = "This code expired"
 	TextLinkedAsHead = "Linked as " // + username
 )
@@ -47,6 +48,7 @@ func (c *Controller) view() fyne.CanvasObject {
 				"You get a 4-character code to enter at plex.tv/link; no password is typed here."),
 			buttons(primary(ButtonLink, c.startLink)),
 		}
+		body = c.withAutostart(body)
 	case phaseLinking:
 		body = c.linkingView()
 	case phaseExpired:
@@ -149,7 +151,18 @@ func (c *Controller) linkedView() []fyne.CanvasObject {
 		body = append(body, para("The token is in this computer's keychain. Scripts can print it with: plexlink token"))
 	}
 	unlink := secondary(ButtonUnlink, c.askUnlink)
-	return append(body, buttons(secondary(ButtonCopyToken, c.copyToken), relink, unlink))
+	return c.withAutostart(append(body, buttons(secondary(ButtonCopyToken, c.copyToken), relink, unlink)))
+}
+
+// withAutostart adds the "Start at login" check where the app is at rest.
+func (c *Controller) withAutostart(body []fyne.CanvasObject) []fyne.CanvasObject {
+	if c.opts.Autostart == nil {
+		return body
+	}
+	check := widget.NewCheck(CheckAutostart, nil)
+	check.SetChecked(c.st.autostart)
+	check.OnChanged = c.setAutostart
+	return append(body, check)
 }
 
 func (c *Controller) failedView() []fyne.CanvasObject {

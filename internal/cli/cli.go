@@ -14,7 +14,8 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 )
 
 // Version is the app version, set at build time with -ldflags "-X ...cli.Version=…".
@@ -36,6 +37,13 @@ type GUIOptions struct {
 	Demo       bool
 	OpenURL    func(string) error
 	Logger     *slog.Logger
+	// Instance receives "show" requests from later launches; nil when single-instance
+	// detection is unavailable.
+	Instance *desktop.Instance
+	// LinkLock keeps the window and a terminal `plexlink link` from linking at once.
+	LinkLock func() (unlock func(), err error)
+	// Autostart is nil in the demo and in builds run from a temporary directory.
+	Autostart *Autostart
 }
 
 // Env is the process's outside world, injectable for tests.
@@ -44,6 +52,8 @@ type Env struct {
 	Getenv         func(string) string
 	// GUI starts the tray app and returns its exit code; nil in builds without a GUI.
 	GUI func(GUIOptions) int
+	// BeforeCommand runs once a command (not the tray app) is chosen, before it runs.
+	BeforeCommand func()
 }
 
 // globals are the settings every command accepts, before or after the command name.
@@ -104,6 +114,9 @@ func Main(args []string, env Env) int {
 		return usageError(env, "--background starts the tray app and takes no command")
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
+	if env.BeforeCommand != nil && cmd != "demo" {
+		env.BeforeCommand()
+	}
 	switch cmd {
 	case "link":
 		return cmdLink(g, cmdArgs, env)

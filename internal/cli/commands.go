@@ -15,9 +15,9 @@ import (
 
 	"github.com/pkg/browser"
 
-	"github.com/plexlink/plexlink/auth"
-	"github.com/plexlink/plexlink/internal/account"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // checkTimeout bounds a status check against plex.tv: a script waiting on `status` should
@@ -36,6 +36,11 @@ func cmdLink(g globals, args []string, env Env) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
+	unlock, err := linkLock(keyringService(env), newLogger(env))
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	defer unlock()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

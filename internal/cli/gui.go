@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/plexlink/plexlink/auth/plextvtest"
-	"github.com/plexlink/plexlink/storage"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // runGUI starts the tray app with the service the settings describe.
@@ -18,13 +18,28 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	return env.GUI(GUIOptions{
+	logger := newLogger(env)
+	service := keyringService(env)
+	inst, code, done := acquireInstance(service, g.background, env, logger)
+	if done {
+		return code
+	}
+	if inst != nil {
+		defer inst.Close()
+	}
+	o := GUIOptions{
 		Service:    svc,
 		Background: g.background,
 		Demo:       demo,
 		OpenURL:    openBrowser,
-		Logger:     newLogger(env),
-	})
+		Logger:     logger,
+		Instance:   inst,
+		LinkLock:   func() (func(), error) { return linkLock(service, logger) },
+	}
+	if !demo {
+		o.Autostart = newAutostart()
+	}
+	return env.GUI(o)
 }
 
 func cmdFakeServer(args []string, env Env) int {
@@ -73,5 +88,5 @@ func newLogger(env Env) *slog.Logger {
 	if env.Getenv("PLEXLINK_LOG") == "debug" {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(logOutput(env), &slog.HandlerOptions{Level: level}))
 }
