@@ -5,7 +5,6 @@ package cli_test
 // gnome-keyring, with a fake xdg-open first on PATH that records the URL it was asked to open.
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
@@ -16,91 +15,33 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
-
-// fakeServer is a running `plexlink fake-server` process.
-type fakeServer struct {
-	APIURL       string `json:"api_url"`
-	LinkURL      string `json:"link_url"`
-	AccountToken string `json:"account_token"`
-}
-
-func startFake(t *testing.T, args ...string) *fakeServer {
-	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), append([]string{"fake-server"}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(out)
-		if s.Scan() {
-			line <- s.Text()
-		}
-		close(line)
-	}()
-	var fs fakeServer
-	select {
-	case l, ok := <-line:
-		if !ok {
-			t.Fatal("fake-server printed nothing")
-		}
-		if err := json.Unmarshal([]byte(l), &fs); err != nil {
-			t.Fatalf("fake-server start line is not the documented JSON: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake-server did not print its start line within 10s")
-	}
-	if fs.APIURL == "" || fs.LinkURL == "" || fs.AccountToken == "" {
-		t.Fatalf("fake-server start line lacks a field: %+v", fs.APIURL)
-	}
-	return &fs
-}
 
 // world is one test's environment: the shared keychain session, a fresh keyring service and
 // config dir, a fake xdg-open, and the fake plex.tv.
 type world struct {
 	t       *testing.T
 	sess    *testenv.Session
-	fake    *fakeServer
+	fake    *testenv.FakeServer
+	browser *testenv.FakeBrowser
 	service string
-	opened  string // file the fake xdg-open appends URLs to
 	env     []string
 }
 
 func newWorld(t *testing.T, fakeArgs ...string) *world {
 	t.Helper()
 	sess := testenv.Shared(t)
-	w := &world{t: t, sess: sess, fake: startFake(t, fakeArgs...)}
+	w := &world{t: t, sess: sess, fake: testenv.StartFakeServer(t, testenv.Binary(t), fakeArgs...), browser: testenv.NewFakeBrowser(t)}
 	w.service = "plexlink-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	dir := t.TempDir()
-	w.opened = filepath.Join(dir, "opened-urls")
-	bin := filepath.Join(dir, "bin")
-	if err := os.Mkdir(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	script := "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + w.opened + "'\n"
-	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	w.env = sess.EnvWith(
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		w.browser.PathEnv(),
 		"PLEXLINK_SERVER_URL="+w.fake.APIURL,
 		"PLEXLINK_LINK_URL="+w.fake.LinkURL,
 		"PLEXLINK_KEYRING_SERVICE="+w.service,
@@ -142,34 +83,18 @@ func (w *world) run(args ...string) result {
 // waitOpened waits until the fake xdg-open has recorded n URLs and returns the last.
 func (w *world) waitOpened(n int) string {
 	w.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(w.opened)
-		lines := strings.Fields(string(b))
-		if len(lines) >= n {
-			return lines[n-1]
-		}
-		time.Sleep(20 * time.Millisecond)
+	u, err := w.browser.WaitOpened(n, 10*time.Second)
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	w.t.Fatalf("the browser was not opened %d time(s) within 10s", n)
-	return ""
+	return u
 }
 
 // approve does what the plex.tv/link page does when the user approves the code.
 func (w *world) approve(code string) {
 	w.t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, w.fake.APIURL+"/pins/link", strings.NewReader(url.Values{"code": {code}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Plex-Client-Identifier", "e2e-approver")
-	req.Header.Set("X-Plex-Token", w.fake.AccountToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := w.fake.Approve(code); err != nil {
 		w.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		w.t.Fatalf("PUT /pins/link: HTTP %d, want 204", resp.StatusCode)
 	}
 }
 
@@ -388,8 +313,8 @@ func TestLinkExpiryGivesClearExit(t *testing.T) {
 		t.Errorf("the engine did not report a renewed code before giving up:\n%s", r.stdout)
 	}
 	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
-	if b, _ := os.ReadFile(w.opened); len(b) != 0 {
-		t.Fatalf("--no-browser opened a browser: %q", b)
+	if opened := w.browser.Opened(); len(opened) != 0 {
+		t.Fatalf("--no-browser opened a browser: %q", opened)
 	}
 }
 
