@@ -36,8 +36,8 @@ func linkLock(service string, log *slog.Logger) (func(), error) {
 // Autostart starts this executable at login with --background.
 type Autostart struct{ exe string }
 
-// newAutostart returns nil when the executable is a throwaway build (go run, a test binary
-// in a temp dir) that must not be registered to start at every login.
+// newAutostart returns nil for a `go run` build, whose executable is deleted on exit and
+// must not be registered to start at every login.
 func newAutostart() *Autostart {
 	exe, err := os.Executable()
 	if err != nil {
@@ -46,7 +46,7 @@ func newAutostart() *Autostart {
 	if real, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = real
 	}
-	if tmp, err := filepath.EvalSymlinks(os.TempDir()); err == nil && strings.HasPrefix(exe, tmp+string(filepath.Separator)) {
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
 		return nil
 	}
 	return &Autostart{exe: exe}

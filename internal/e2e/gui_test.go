@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -34,6 +35,7 @@ const (
 	trayCopy      = "Copy token"
 	trayUnlink    = "Unlink"
 	trayOpen      = "Open Plex Link"
+	trayAutostart = "Start at login"
 	trayQuit      = "Quit"
 )
 
@@ -308,7 +310,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	g.x.Screenshot(t, "not-linked")
 
 	tray := g.openTray()
-	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
 	if _, found := g.keychain(); found {
 		g.fatal("the keychain holds a token before any link")
 	}
@@ -323,7 +325,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	approved := g.approve(code)
 	token1 := g.waitKeychain("a token", func(tok string, found bool) bool { return found })
 	t.Logf("plexlink: approval → token in the keychain: %v", time.Since(approved).Round(time.Millisecond))
-	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayAutostart, trayQuit)
 	if n, err := g.notify.WaitNotification(trayLinkedAs+username, 5*time.Second); err != nil {
 		g.fatal("%v", err)
 	} else if n.Summary != "Plex Link" {
@@ -345,7 +347,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 	g.waitKeychain("a token different from the first link's", func(tok string, found bool) bool {
 		return found && tok != token1
 	})
-	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayAutostart, trayQuit)
 
 	// Unlink asks for confirmation in the window; Enter confirms.
 	before = g.screen()
@@ -364,7 +366,7 @@ func TestGUILinkRelinkUnlinkQuit(t *testing.T) {
 		g.fatal("confirming the unlink with Return: %v", err)
 	}
 	g.waitKeychain("no token", func(_ string, found bool) bool { return !found })
-	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayQuit)
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
 	g.x.Screenshot(t, "unlinked")
 
 	g.quit(tray)
@@ -379,7 +381,7 @@ func TestGUIRelinkNeeded(t *testing.T) {
 	}
 	g.start()
 	tray := g.openTray()
-	g.menu(tray, trayRelinkNow+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	g.menu(tray, trayRelinkNow+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayAutostart, trayQuit)
 	const body = "plex.tv no longer accepts the saved token. Relink your Plex account."
 	if _, err := g.notify.WaitNotification(body, 5*time.Second); err != nil {
 		g.fatal("%v", err)
@@ -395,7 +397,7 @@ func TestGUIRelinkNeeded(t *testing.T) {
 	g.waitKeychain("the new token", func(tok string, found bool) bool {
 		return found && tok != "revoked-token-from-an-old-link"
 	})
-	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayQuit)
+	g.menu(tray, trayLinkedAs+username+" (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayAutostart, trayQuit)
 	if _, err := tray.WaitMenu(5*time.Second, "the tray icon loses its relink badge", func([]testenv.MenuItem) bool {
 		h, err := tray.IconHash()
 		return err == nil && h != badge
@@ -432,4 +434,67 @@ func checkCleanStderr(t *testing.T, app *testenv.App) {
 			t.Errorf("stderr contains %q:\n%s", bad, app.Stderr())
 		}
 	}
+}
+
+// Start at login (a real XDG autostart entry), a second launch while running (shows the
+// running window, exits 0, no second tray icon), and the link lock between the window and a
+// terminal's `plexlink link` — issue 8, with two real processes.
+func TestGUIStartAtLoginSecondLaunchAndLinkLock(t *testing.T) {
+	g := newGUI(t, true)
+	win, _ := g.start()
+	tray := g.openTray()
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+
+	entry := filepath.Join(g.sess.Home, ".config", "autostart", "io.github.plexlink.PlexLink.desktop")
+	g.click(tray, trayAutostart)
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart+" (checked)", trayQuit)
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		g.fatal("after checking %q: %v", trayAutostart, err)
+	}
+	if want := "Exec=" + g.bin + " --background"; !strings.Contains(string(data), want) {
+		g.fatal("autostart entry lacks %q:\n%s", want, data)
+	}
+	g.click(tray, trayAutostart)
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+	if _, err := os.Stat(entry); !os.IsNotExist(err) {
+		g.fatal("after unchecking %q the entry is still there (%v)", trayAutostart, err)
+	}
+
+	// Closing the window hides it to the tray; a second launch brings it back and exits 0.
+	if err := g.x.CloseWindow(win); err != nil {
+		g.fatal("%v", err)
+	}
+	if err := g.x.WaitNoWindow(windowTitle, 5*time.Second); err != nil {
+		g.fatal("closing the window with a tray should hide it: %v", err)
+	}
+	second := exec.Command(g.bin)
+	second.Env = g.env
+	out, err := second.CombinedOutput()
+	if err != nil {
+		g.fatal("second launch: %v\n%s", err, out)
+	}
+	if _, err := g.x.WaitWindow(windowTitle, 5*time.Second); err != nil {
+		g.fatal("the second launch did not bring the running window back: %v", err)
+	}
+	if items := g.watcher.Items(); len(items) != 1 {
+		g.fatal("%d tray items after a second launch, want 1", len(items))
+	}
+
+	// While the window is linking, a terminal `plexlink link` refuses; token and status work.
+	g.click(tray, trayLink)
+	g.waitOpened(1)
+	cli := exec.Command(g.bin, "link", "--no-browser")
+	cli.Env = g.env
+	out, err = cli.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "linking right now") {
+		g.fatal("plexlink link while the window links: %v\n%s\nwant exit 1 saying another Plex Link is linking", err, out)
+	}
+	status := exec.Command(g.bin, "status", "--offline")
+	status.Env = g.env
+	if out, err := status.CombinedOutput(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "Not linked") {
+		g.fatal("plexlink status alongside the GUI: %v\n%s", err, out)
+	}
+	g.quit(tray)
 }

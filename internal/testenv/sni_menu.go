@@ -164,6 +164,9 @@ func Labels(items []MenuItem) []string {
 		if !it.Enabled {
 			l += " (disabled)"
 		}
+		if it.ToggleState == 1 {
+			l += " (checked)"
+		}
 		out = append(out, l)
 	}
 	return out

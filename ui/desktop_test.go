@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+)
+
+// memAutostart records the start-at-login setting like internal/desktop does on disk.
+type memAutostart struct {
+	mu      sync.Mutex
+	on      bool
+	failErr error
+}
+
+func (m *memAutostart) Enabled() (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.on, nil
+}
+
+func (m *memAutostart) set(on bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failErr != nil {
+		return m.failErr
+	}
+	m.on = on
+	return nil
+}
+
+func (m *memAutostart) Enable() error  { return m.set(true) }
+func (m *memAutostart) Disable() error { return m.set(false) }
+
+func TestStartAtLoginInTrayAndWindow(t *testing.T) {
+	s := newStack(t, "")
+	auto := &memAutostart{}
+	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
+	h.pump("not linked", h.phase(phaseNotLinked))
+
+	item := h.trayItem(TrayAutostart)
+	if item.Checked {
+		t.Fatal("Start at login is checked while the setting is off")
+	}
+	if !slices.Contains(h.trayLabels(), TrayAutostart) {
+		t.Fatalf("tray %q lacks %q", h.trayLabels(), TrayAutostart)
+	}
+	item.Action()
+	h.pump("autostart on", func() bool { on, _ := auto.Enabled(); return on && h.trayItem(TrayAutostart).Checked })
+	h.settle()
+	if c := h.check(CheckAutostart); !c.Checked {
+		t.Error("the window's check does not follow the tray")
+	}
+
+	// Unchecking in the window turns it off; a failure is reported and the check shows the truth.
+	test.Tap(h.check(CheckAutostart))
+	h.pump("autostart off", func() bool { on, _ := auto.Enabled(); return !on && !h.trayItem(TrayAutostart).Checked })
+	auto.failErr = errors.New("read-only home")
+	h.trayItem(TrayAutostart).Action()
+	h.pump("failure shown", func() bool { return h.hasText("read-only home") })
+	if h.trayItem(TrayAutostart).Checked {
+		t.Error("the tray shows Start at login on after enabling it failed")
+	}
+}
+
+func TestNoStartAtLoginWithoutAutostart(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	if slices.Contains(h.trayLabels(), TrayAutostart) {
+		t.Error("Start at login offered without an Autostart (demo, go run)")
+	}
+}
+
+func TestLinkLockRefusesWhileAnotherLinks(t *testing.T) {
+	s := newStack(t, "")
+	busy := errors.New("another Plex Link is linking right now")
+	var held atomic.Bool // the unlock runs on the engine's goroutine
+	h := newHarness(t, s.svc, func(o *Options) {
+		o.LinkLock = func() (func(), error) {
+			if !held.CompareAndSwap(false, true) {
+				return nil, busy
+			}
+			return func() { held.Store(false) }, nil
+		}
+	})
+	h.pump("not linked", h.phase(phaseNotLinked))
+
+	held.Store(true) // a terminal `plexlink link` holds the lock
+	h.tap(ButtonLink)
+	h.pump("refusal shown", func() bool { return h.hasText("linking right now") })
+	if n := s.srv.Count(plextvtest.RouteCreatePin); n != 0 {
+		t.Fatalf("%d pins created while another process was linking", n)
+	}
+
+	held.Store(false)
+	h.tap(ButtonLink)
+	h.pump("linking", h.phase(phaseLinking))
+	if !held.Load() {
+		t.Fatal("the window links without holding the link lock")
+	}
+	h.tap(ButtonCancel)
+	h.pump("lock released", func() bool { h.settle(); return !held.Load() })
+}
+
+// check finds the window's check box by label.
+func (h *harness) check(label string) *widget.Check {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if c, ok := o.(*widget.Check); ok && c.Text == label {
+			return c
+		}
+	}
+	h.t.Fatalf("no %q check box in the window", label)
+	return nil
+}
