@@ -56,7 +56,7 @@ Recommends: gnome-keyring | kwalletmanager | keepassxc, xdg-utils
 Suggests: gnome-shell-extension-appindicator
 Section: net
 Priority: optional
-Homepage: https://github.com/plexlink/plexlink
+Homepage: https://codeberg.org/plexlink/plexlink
 Description: link a Plex account and keep its token in the keychain
  Plex Link signs this computer in to a Plex account with the short code shown
  at plex.tv/link and keeps the token in the Secret Service keychain. It runs in
