@@ -36,6 +36,12 @@ func (m *memAutostart) set(on bool) error {
 	return nil
 }
 
+func (m *memAutostart) failWith(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failErr = err
+}
+
 func (m *memAutostart) Enable() error  { return m.set(true) }
 func (m *memAutostart) Disable() error { return m.set(false) }
 
@@ -62,7 +68,19 @@ func TestStartAtLoginInTrayAndWindow(t *testing.T) {
 	// Unchecking in the window turns it off; a failure is reported and the check shows the truth.
 	test.Tap(h.check(CheckAutostart))
 	h.pump("autostart off", func() bool { on, _ := auto.Enabled(); return !on && !h.trayItem(TrayAutostart).Checked })
-	auto.failErr = errors.New("read-only home")
+	// The setting survives the app's own state resets (a link, an unlink, a status refresh).
+	auto.failWith(nil)
+	h.trayItem(TrayAutostart).Action()
+	h.pump("autostart on again", func() bool { return h.trayItem(TrayAutostart).Checked })
+	h.c.refresh()
+	h.pump("status read", h.phase(phaseNotLinked))
+	if !h.trayItem(TrayAutostart).Checked {
+		t.Error("a status refresh forgot that Start at login is on")
+	}
+	h.trayItem(TrayAutostart).Action()
+	h.pump("autostart off again", func() bool { return !h.trayItem(TrayAutostart).Checked })
+
+	auto.failWith(errors.New("read-only home"))
 	h.trayItem(TrayAutostart).Action()
 	h.pump("failure shown", func() bool { return h.hasText("read-only home") })
 	if h.trayItem(TrayAutostart).Checked {

@@ -87,7 +87,7 @@ func (c *Controller) render() {
 
 // refresh reads the link status from the keychain, then checks the token with plex.tv.
 func (c *Controller) refresh() {
-	c.st = state{phase: phaseStarting, avatar: c.st.avatar, avatarFor: c.st.avatarFor}
+	c.st = state{phase: phaseStarting, avatar: c.st.avatar, avatarFor: c.st.avatarFor, autostart: c.st.autostart}
 	c.render()
 	go func() {
 		st, err := c.backend.Status(c.ctx, false)
@@ -319,10 +319,10 @@ func (c *Controller) unlink() {
 	}
 	c.st.busy, c.st.notice = "Unlinking…", ""
 	c.render()
-	go func() {
+	c.goBackground(func() {
 		res, err := c.backend.Unlink(c.ctx, true)
 		c.post(func() { c.unlinked(res, err) })
-	}()
+	})
 }
 
 func (c *Controller) unlinked(res account.UnlinkResult, err error) {
@@ -334,7 +334,7 @@ func (c *Controller) unlinked(res account.UnlinkResult, err error) {
 		return
 	}
 	c.stopHealth()
-	c.st = state{phase: phaseNotLinked, notice: "Unlinked. The token was removed from this computer."}
+	c.st = state{phase: phaseNotLinked, notice: "Unlinked. The token was removed from this computer.", autostart: c.st.autostart}
 	if res.SignOutErr != nil {
 		c.log.Warn("plex.tv sign-out failed; unlinked locally", "err", res.SignOutErr)
 		c.st.notice = "Unlinked on this computer, but plex.tv could not be told; remove the device under Authorized Devices on plex.tv if you want."
