@@ -37,7 +37,9 @@ func main() {
 
 // runGUI starts the tray app; only this path initialises Fyne and the display.
 func runGUI(o cli.GUIOptions) int {
-	earlylog.Release(os.Stderr, true)
+	// What Fyne logged while initialising is its complaint about LANG=C.UTF-8; replay it only
+	// when asked for debug output.
+	earlylog.Release(os.Stderr, os.Getenv("PLEXLINK_LOG") == "debug")
 	title := ui.DefaultTitle
 	if o.Demo {
 		title += " (demo)"

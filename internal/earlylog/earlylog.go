@@ -6,7 +6,7 @@
 // friends, whose output scripts read. Go initialises packages in import-path order once
 // their imports are ready (Go spec, "Package initialization"), and this module's path
 // sorts before fyne.io, so this package's init runs before Fyne's and can catch the line.
-// main then drops it for command-line runs, or replays it for the GUI.
+// main drops it, or replays it when debug logging is on.
 package earlylog
 
 import (
