@@ -12,44 +12,75 @@ import (
 // temporary directory, and a build there would start from an empty Go build cache.
 var buildEnv = os.Environ()
 
+// build is one program of this repository built at most once per test process, without
+// -race, like a user's build.
+type build struct {
+	pkg, name string
+
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
+	plexlinkBuild  = &build{pkg: ".", name: "plexlink"}
+	referenceBuild = &build{pkg: "./bench/reference", name: "reference"}
 )
+
+func (b *build) get(tb testing.TB) string {
+	tb.Helper()
+	b.once.Do(func() {
+		root, err := RepoRoot()
+		if err != nil {
+			b.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "plexlink-"+b.name+"-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(dir, b.name)
+		cmd := exec.Command("go", "build", "-o", b.path, b.pkg)
+		cmd.Dir = root
+		cmd.Env = buildEnv
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = &buildError{out: string(out), err: err}
+		}
+	})
+	if b.err != nil {
+		tb.Fatalf("building %s: %v", b.pkg, b.err)
+	}
+	return b.path
+}
+
+// remove deletes what get built; Main calls it after the tests.
+func (b *build) remove() {
+	if b.path != "" {
+		_ = os.RemoveAll(filepath.Dir(b.path))
+	}
+}
 
 // Binary returns the path of a plexlink binary built once per test process from this
 // checkout (or $PLEXLINK_BIN when set, to test a packaged build). End-to-end tests run the
 // real binary, not the packages, so flags, exit codes and stdout are what a user gets.
 func Binary(tb testing.TB) string {
 	tb.Helper()
-	binOnce.Do(func() {
-		if p := os.Getenv("PLEXLINK_BIN"); p != "" {
-			binPath, binErr = filepath.Abs(p)
-			return
-		}
-		root, err := RepoRoot()
+	if p := os.Getenv("PLEXLINK_BIN"); p != "" {
+		abs, err := filepath.Abs(p)
 		if err != nil {
-			binErr = err
-			return
+			tb.Fatal(err)
 		}
-		dir, err := os.MkdirTemp("", "plexlink-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "plexlink")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
-		cmd.Dir = root
-		cmd.Env = buildEnv
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = &buildError{out: string(out), err: err}
-		}
-	})
-	if binErr != nil {
-		tb.Fatalf("building plexlink: %v", binErr)
+		return abs
 	}
-	return binPath
+	return plexlinkBuild.get(tb)
+}
+
+// Reference builds bench/reference (the bare Fyne app the benchmarks and the GUI harness
+// tests use) once per test process and returns its path.
+func Reference(tb testing.TB) string {
+	tb.Helper()
+	return referenceBuild.get(tb)
 }
 
 type buildError struct {
@@ -59,11 +90,10 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
-// removeBinary deletes the binary Binary built; Main calls it after the tests.
+// removeBinary deletes the programs built for this test process.
 func removeBinary() {
-	if binPath != "" && os.Getenv("PLEXLINK_BIN") == "" {
-		_ = os.RemoveAll(filepath.Dir(binPath))
-	}
+	plexlinkBuild.remove()
+	referenceBuild.remove()
 }
 
 // RepoRoot is the directory holding go.mod, found from the working directory upwards.

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -130,41 +129,6 @@ func Alive(pid int) bool {
 		return s[i+2] != 'Z' && s[i+2] != 'X'
 	}
 	return true
-}
-
-var (
-	refOnce sync.Once
-	refPath string
-	refErr  error
-)
-
-// Reference builds bench/reference (the bare Fyne app the benchmarks and the GUI harness
-// tests use) once per test process, without -race like a user's build, and returns its path.
-func Reference(tb testing.TB) string {
-	tb.Helper()
-	refOnce.Do(func() {
-		root, err := RepoRoot()
-		if err != nil {
-			refErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "plexlink-ref-")
-		if err != nil {
-			refErr = err
-			return
-		}
-		refPath = filepath.Join(dir, "reference")
-		cmd := exec.Command("go", "build", "-o", refPath, "./bench/reference")
-		cmd.Dir = root
-		cmd.Env = buildEnv // the caller's Go caches, not the session's temporary HOME
-		if out, err := cmd.CombinedOutput(); err != nil {
-			refErr = &buildError{out: string(out), err: err}
-		}
-	})
-	if refErr != nil {
-		tb.Fatalf("building bench/reference: %v", refErr)
-	}
-	return refPath
 }
 
 type lockedBuffer struct {
