@@ -36,6 +36,10 @@ func cmdLink(g globals, args []string, env Env) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
+	// With no keychain to store into, say so now, not after the user has approved a code.
+	if _, err := svc.Tokens.Load(); errors.Is(err, storage.ErrKeychainUnavailable) {
+		return fail(env, exitFailure, "cannot link: %v", err)
+	}
 	unlock, err := linkLock(keyringService(env), newLogger(env))
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)

@@ -305,7 +305,19 @@ func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
 func TestLinkExpiryGivesClearExit(t *testing.T) {
 	w := newWorld(t, "--pin-ttl", "1s")
 	start := time.Now()
-	r := w.run("link", "--no-browser")
+	cmd := w.command("link", "--no-browser")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	code := 0
+	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	r := result{code, out.String(), errb.String()}
 	if r.code != 1 || !strings.Contains(r.stderr, "expired") {
 		t.Fatalf("link with codes that expire: exit %d, stderr %q; want exit 1 and 'expired'", r.code, r.stderr)
 	}
@@ -399,5 +411,32 @@ func TestBadInvocations(t *testing.T) {
 		if r := w.run(args...); r.code != 0 || r.stdout == "" {
 			t.Errorf("plexlink %v: exit %d, stdout %q", args, r.code, r.stdout)
 		}
+	}
+}
+
+// Regression (issue 6 fault matrix): with no Secret Service, link used to show a code and
+// poll for 15 minutes, only to fail to store the approved token.
+func TestLinkWithoutKeychainFailsBeforeACode(t *testing.T) {
+	w := newWorld(t)
+	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	start := time.Now()
+	cmd := w.command("link", "--no-browser")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	code := 0
+	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	r := result{code, out.String(), errb.String()}
+	if r.code != 1 || !strings.Contains(r.stderr, "keychain unavailable") || strings.Contains(r.stdout, "?pin=") {
+		t.Fatalf("link with no keychain: exit %d, stdout %q, stderr %q; want exit 1 naming the keychain, no code", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("link with no keychain took %v", d)
 	}
 }
