@@ -111,16 +111,23 @@ func (c *ConfigStore) ClientID() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cfg.ClientID != "" {
+	if validClientID(cfg.ClientID) {
 		return cfg.ClientID, nil
 	}
 	cfg, err = c.Update(func(cfg *Config) error {
-		if cfg.ClientID == "" { // another process may have created it meanwhile
+		if !validClientID(cfg.ClientID) { // another process may have created it meanwhile
 			cfg.ClientID = uuid.NewString()
 		}
 		return nil
 	})
 	return cfg.ClientID, err
+}
+
+// validClientID rejects a hand-edited or damaged identifier: it goes out as an HTTP header,
+// and one with a line break or other control character would make every request fail.
+func validClientID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
 }
 
 type corruptError struct{ err error }
