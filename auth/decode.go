@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -55,8 +56,11 @@ func decodeJSON(body []byte, what string, v any) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("%w: %s response is not valid JSON (offset %d)", ErrBadResponse, what, syn.Offset)
 	case errors.As(err, &typ):
+		// Value is "number 1234…" for numbers: keep the kind, never the sent value (an
+		// authToken sent as a number would otherwise end up in logs).
+		kind, _, _ := strings.Cut(typ.Value, " ")
 		return fmt.Errorf("%w: %s field %q has the wrong type (JSON %s, want %s)",
-			ErrBadResponse, what, typ.Field, typ.Value, typ.Type)
+			ErrBadResponse, what, typ.Field, kind, typ.Type)
 	default:
 		var te *time.ParseError
 		if errors.As(err, &te) {
