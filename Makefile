@@ -19,7 +19,7 @@ SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
 .PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean \
-        deps-package fyne-tool package package-smoke
+        deps-package fyne-tool package package-smoke fuzz reliability-doc
 
 all: build
 
@@ -49,6 +49,22 @@ fmt-check:
 # component is a failure, never a skip.
 test: deps-test fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time). A crash lands in
+# the package's testdata/fuzz/ and from then on runs in `make test` as a regression case.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := auth:FuzzDecodePin auth:FuzzDecodeAccount auth:FuzzErrorBody \
+                auth:FuzzLinkerOpensOnlyItsLinkPage storage:FuzzConfigLoad
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
+
+# Reruns the reliability suite and rewrites docs/RELIABILITY.md from its results.
+reliability-doc: deps-test
+	PLEXLINK_UPDATE_DOCS=1 $(GO) test -race -count=1 -run TestFaultMatrix ./internal/reliability/
 
 clean:
 	rm -f $(BIN)
