@@ -18,6 +18,8 @@ import (
 var (
 	//go:embed Icon.png
 	iconPNG []byte
+	//go:embed packaging/icon/window.png
+	windowPNG []byte
 	//go:embed packaging/icon/tray.png
 	trayPNG []byte
 	//go:embed packaging/icon/tray-relink.png
@@ -52,6 +54,7 @@ func runGUI(o cli.GUIOptions) int {
 		Logger:     o.Logger,
 		LinkLock:   o.LinkLock,
 		Icon:       fyne.NewStaticResource("Icon.png", iconPNG),
+		WindowIcon: fyne.NewStaticResource("window.png", windowPNG),
 		TrayIcon:   fyne.NewStaticResource("tray.png", trayPNG),
 		RelinkIcon: fyne.NewStaticResource("tray-relink.png", trayRelinkPNG),
 	}

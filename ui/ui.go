@@ -58,7 +58,8 @@ type Options struct {
 	NoTray      bool               // run as a plain window app (Run sets it when no tray host exists)
 	Logger      *slog.Logger       // nil → slog.Default()
 	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
-	Icon        fyne.Resource      // app and window icon; nil → AppIcon()
+	Icon        fyne.Resource      // app icon (notifications) and window icon; nil → AppIcon()
+	WindowIcon  fyne.Resource      // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
 	TrayIcon    fyne.Resource      // tray icon (drawn to read at 16–24 px); nil → Icon
 	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
@@ -148,7 +149,10 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	a.SetIcon(o.Icon)
 	c.win = a.NewWindow(o.Title)
-	c.win.SetIcon(o.Icon)
+	if o.WindowIcon == nil {
+		o.WindowIcon = o.Icon
+	}
+	c.win.SetIcon(o.WindowIcon)
 	c.win.Resize(fyne.NewSize(440, 340))
 	c.win.Canvas().SetOnTypedKey(c.typedKey)
 

@@ -143,6 +143,11 @@ func generate(root string) error {
 			return encode(render(appIcon(1024)))
 		}},
 		{"packaging/icon/icon.svg", func() ([]byte, error) { return []byte(svg(0.07)), nil }},
+		// The window icon: X11 receives it as an uncompressed property (8 bytes a pixel), so the
+		// 1024 px Icon.png cost ~100 ms before the window appeared (docs/BENCHMARKS.md).
+		{"packaging/icon/window.png", func() ([]byte, error) {
+			return encode(render(appIcon(128)))
+		}},
 		{"packaging/icon/tray.png", func() ([]byte, error) {
 			return encode(render(style{size: 64, thick: 0.15, zoom: 1.12, link: trayOrange}))
 		}},

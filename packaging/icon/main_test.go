@@ -15,7 +15,7 @@ func TestCommittedArtworkIsRegenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Join("..", "..")
-	for _, f := range []string{"Icon.png", "packaging/icon/icon.svg", "packaging/icon/tray.png", "packaging/icon/tray-relink.png"} {
+	for _, f := range []string{"Icon.png", "packaging/icon/icon.svg", "packaging/icon/window.png", "packaging/icon/tray.png", "packaging/icon/tray-relink.png"} {
 		want, err := os.ReadFile(filepath.Join(tmp, f))
 		if err != nil {
 			t.Fatal(err)
@@ -31,7 +31,7 @@ func TestCommittedArtworkIsRegenerated(t *testing.T) {
 }
 
 func TestIconSizes(t *testing.T) {
-	for f, size := range map[string]int{"Icon.png": 1024, "packaging/icon/tray.png": 64, "packaging/icon/tray-relink.png": 64} {
+	for f, size := range map[string]int{"Icon.png": 1024, "packaging/icon/window.png": 128, "packaging/icon/tray.png": 64, "packaging/icon/tray-relink.png": 64} {
 		data, err := os.ReadFile(filepath.Join("..", "..", f))
 		if err != nil {
 			t.Fatal(err)
