@@ -78,7 +78,7 @@ Usage:
                                   show the linked account and whether plex.tv accepts the token
   plexlink token                  print the token (for scripts: curl -H "X-Plex-Token: $(plexlink token)")
   plexlink unlink [--sign-out]    remove the token (--sign-out also invalidates it on plex.tv)
-  plexlink demo                   the tray app against a built-in fake plex.tv (offline; keychain service plexlink-demo)
+  plexlink demo [--pin-ttl 15m]   the tray app against a built-in fake plex.tv (offline; keychain service plexlink-demo)
   plexlink fake-server [flags]    run the fake plex.tv on loopback (see plexlink fake-server --help)
   plexlink version                print the version
   plexlink help                   show this help

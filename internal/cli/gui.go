@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/storage"
@@ -48,13 +49,17 @@ func cmdFakeServer(args []string, env Env) int {
 
 func cmdDemo(g globals, args []string, env Env) int {
 	fs := newFlagSet("demo", env)
+	ttl := fs.Duration("pin-ttl", plextvtest.DefaultPinTTL, "how long the demo's codes live (e.g. 30s to watch a code expire and renew)")
 	if code, ok := parse(fs, args, env); !ok {
 		return code
+	}
+	if *ttl < time.Second {
+		return usageError(env, "demo: --pin-ttl must be at least 1s")
 	}
 	if g.serverURL != "" || g.linkURL != "" {
 		return usageError(env, "demo runs its own fake plex.tv; --server-url and --link-url do not apply")
 	}
-	srv, err := plextvtest.Listen("127.0.0.1:0")
+	srv, err := plextvtest.Listen("127.0.0.1:0", plextvtest.WithPinTTL(*ttl), plextvtest.WithStrongPinTTL(2**ttl))
 	if err != nil {
 		return fail(env, exitFailure, "starting the demo's fake plex.tv: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -497,4 +499,81 @@ func TestGUIStartAtLoginSecondLaunchAndLinkLock(t *testing.T) {
 		g.fatal("plexlink status alongside the GUI: %v\n%s", err, out)
 	}
 	g.quit(tray)
+}
+
+// The offline demo testers use: `plexlink demo` runs its own fake plex.tv, the browser opens
+// the fake's link page with the code filled in, and approving there links the app, with the
+// token under the demo's own keychain service.
+func TestDemoOffline(t *testing.T) {
+	g := newGUI(t, true)
+	var env []string
+	for _, kv := range g.env {
+		if k, _, _ := strings.Cut(kv, "="); k != "PLEXLINK_SERVER_URL" && k != "PLEXLINK_LINK_URL" && k != "PLEXLINK_KEYRING_SERVICE" {
+			env = append(env, kv)
+		}
+	}
+	app, err := testenv.StartApp(g.bin, env, "demo", "--pin-ttl", "2m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	if _, err := g.x.WaitAppWindow(app, `^Plex Link \(demo\)$`, 20*time.Second); err != nil {
+		g.fatal("%v", err)
+	}
+	tray := g.openTray()
+	g.click(tray, trayLink)
+
+	opened, err := g.browser.WaitOpened(1, 10*time.Second)
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	u, err := url.Parse(opened)
+	if err != nil || u.Hostname() != "127.0.0.1" || u.Path != "/link/" {
+		g.fatal("the demo opened %q, want its own loopback link page", opened)
+	}
+	code := u.Query().Get("pin")
+	page := httpGet(t, opened)
+	if !strings.Contains(page, `value="`+code+`"`) {
+		g.fatal("the link page does not pre-fill the code %s:\n%s", code, page)
+	}
+	// What the tester's click on Approve sends.
+	resp, err := http.PostForm(u.Scheme+"://"+u.Host+"/link", url.Values{"code": {code}})
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "is linked to") {
+		g.fatal("approving on the link page: HTTP %d\n%s", resp.StatusCode, body)
+	}
+	if _, err := tray.WaitMenu(10*time.Second, "the demo account linked", func(items []testenv.MenuItem) bool {
+		labels := testenv.Labels(items)
+		return len(labels) > 0 && labels[0] == trayLinkedAs+"demo (disabled)"
+	}); err != nil {
+		g.fatal("%v", err)
+	}
+	if tok, err := g.sess.SecretToolLookup("plexlink-demo"); err != nil || tok == "" {
+		g.fatal("no token under the demo's keychain service plexlink-demo (%v)", err)
+	}
+	if tok, err := g.sess.SecretToolLookup("plexlink"); err == nil && tok != "" {
+		g.fatal("the demo wrote to the real keychain service plexlink")
+	}
+	g.x.Screenshot(t, "demo-linked")
+	g.quit(tray)
+}
+
+func httpGet(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d", u, resp.StatusCode)
+	}
+	return string(b)
 }
