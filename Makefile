@@ -18,7 +18,7 @@ PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-ut
 SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
-.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean \
+.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean bench \
         deps-package fyne-tool package package-smoke fuzz reliability-doc
 
 all: build
@@ -68,6 +68,12 @@ reliability-doc: deps-test
 
 clean:
 	rm -f $(BIN)
+
+# Benchmarks against bench/reference (a bare Fyne app), not tests: timings never fail the
+# build. Builds both, runs them under Xvfb with a private D-Bus session, gnome-keyring and a
+# test tray host, prints the table and writes it into docs/BENCHMARKS.md (about 5 minutes).
+bench: deps-test
+	$(GO) run ./bench/runner -out docs/BENCHMARKS.md
 
 deps-package:
 	@./packaging/apt-deps.sh $(BUILD_PKGS) $(PACKAGE_PKGS)
