@@ -71,14 +71,16 @@ func TestStartAtLoginInTrayAndWindow(t *testing.T) {
 	// The setting survives the app's own state resets (a link, an unlink, a status refresh).
 	auto.failWith(nil)
 	h.trayItem(TrayAutostart).Action()
-	h.pump("autostart on again", func() bool { return h.trayItem(TrayAutostart).Checked })
+	h.pump("autostart on again", func() bool { on, _ := auto.Enabled(); return on && h.trayItem(TrayAutostart).Checked })
+	h.settle()
 	h.c.refresh()
 	h.pump("status read", h.phase(phaseNotLinked))
 	if !h.trayItem(TrayAutostart).Checked {
 		t.Error("a status refresh forgot that Start at login is on")
 	}
 	h.trayItem(TrayAutostart).Action()
-	h.pump("autostart off again", func() bool { return !h.trayItem(TrayAutostart).Checked })
+	h.pump("autostart off again", func() bool { on, _ := auto.Enabled(); return !on && !h.trayItem(TrayAutostart).Checked })
+	h.settle()
 
 	auto.failWith(errors.New("read-only home"))
 	h.trayItem(TrayAutostart).Action()
