@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -18,6 +19,7 @@ type memAutostart struct {
 	mu      sync.Mutex
 	on      bool
 	failErr error
+	slowOn  time.Duration // Enable takes this long (a slow disk or registry)
 }
 
 func (m *memAutostart) Enabled() (bool, error) {
@@ -42,7 +44,13 @@ func (m *memAutostart) failWith(err error) {
 	m.failErr = err
 }
 
-func (m *memAutostart) Enable() error  { return m.set(true) }
+func (m *memAutostart) Enable() error {
+	m.mu.Lock()
+	d := m.slowOn
+	m.mu.Unlock()
+	time.Sleep(d)
+	return m.set(true)
+}
 func (m *memAutostart) Disable() error { return m.set(false) }
 
 func TestStartAtLoginInTrayAndWindow(t *testing.T) {
@@ -87,6 +95,21 @@ func TestStartAtLoginInTrayAndWindow(t *testing.T) {
 	h.pump("failure shown", func() bool { return h.hasText("read-only home") })
 	if h.trayItem(TrayAutostart).Checked {
 		t.Error("the tray shows Start at login on after enabling it failed")
+	}
+}
+
+// Two quick clicks: the slow first write must not land after the second and win.
+func TestStartAtLoginLastClickWins(t *testing.T) {
+	s := newStack(t, "")
+	auto := &memAutostart{slowOn: 200 * time.Millisecond}
+	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.trayItem(TrayAutostart).Action()
+	h.trayItem(TrayAutostart).Action()
+	time.Sleep(400 * time.Millisecond)
+	h.settle()
+	if on, _ := auto.Enabled(); on || h.trayItem(TrayAutostart).Checked {
+		t.Fatalf("after on+off clicks: setting on=%v, tray checked=%v; want both off", on, h.trayItem(TrayAutostart).Checked)
 	}
 }
 

@@ -544,7 +544,14 @@ func (c *Controller) setAutostart(on bool) {
 	}
 	c.st.autostart = on
 	c.render()
+	// Writes run one after another in click order, so the last click wins on disk too.
+	prev, done := c.autostartDone, make(chan struct{})
+	c.autostartDone = done
 	c.goBackground(func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		var err error
 		if on {
 			err = c.opts.Autostart.Enable()

@@ -102,6 +102,8 @@ type Controller struct {
 	healthTimer *time.Timer
 	lastCheck   time.Time
 
+	autostartDone chan struct{} // closed when the latest start-at-login write has finished
+
 	visible   bool
 	quitting  bool
 	quitDone  chan struct{} // closed once Quit has asked the app to exit

@@ -450,18 +450,14 @@ func TestGUIStartAtLoginSecondLaunchAndLinkLock(t *testing.T) {
 	entry := filepath.Join(g.sess.Home, ".config", "autostart", "io.github.plexlink.PlexLink.desktop")
 	g.click(tray, trayAutostart)
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart+" (checked)", trayQuit)
-	data, err := os.ReadFile(entry)
-	if err != nil {
-		g.fatal("after checking %q: %v", trayAutostart, err)
-	}
+	// The tray shows the click at once; the file is written in the background.
+	data := g.waitFile(entry, true)
 	if want := "Exec=" + g.bin + " --background"; !strings.Contains(string(data), want) {
 		g.fatal("autostart entry lacks %q:\n%s", want, data)
 	}
 	g.click(tray, trayAutostart)
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
-	if _, err := os.Stat(entry); !os.IsNotExist(err) {
-		g.fatal("after unchecking %q the entry is still there (%v)", trayAutostart, err)
-	}
+	g.waitFile(entry, false)
 
 	// Closing the window hides it to the tray; a second launch brings it back and exits 0.
 	if err := g.x.CloseWindow(win); err != nil {
@@ -576,4 +572,20 @@ func httpGet(t *testing.T, u string) string {
 		t.Fatalf("GET %s: HTTP %d", u, resp.StatusCode)
 	}
 	return string(b)
+}
+
+// waitFile waits until path exists (and returns its content) or is gone.
+func (g *gui) waitFile(path string, exists bool) []byte {
+	g.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		data, err := os.ReadFile(path)
+		if exists == (err == nil) {
+			return data
+		}
+		if time.Now().After(deadline) {
+			g.fatal("after 5s %s: exists=%v, want %v (%v)", path, err == nil, exists, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
