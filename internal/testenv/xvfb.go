@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,12 +30,30 @@ type Display struct {
 	d      *daemon
 }
 
-// StartXvfb starts Xvfb on a display number it picks itself (-displayfd), so parallel test
-// binaries never race for one, and returns once the server accepts connections.
+// StartXvfb starts Xvfb on a display number of its own and returns once the server accepts
+// connections.
+//
+// The number is random and high rather than -displayfd's "first free from :0": test
+// binaries run in parallel, and an Xvfb shutting down on :N unlinks /tmp/.X11-unix/XN after
+// dropping its lock, so a new server that just took :N loses its socket and every client
+// fails with "Failed to open display" (seen in CI). A taken number makes Xvfb exit at once;
+// the next attempt picks another.
 func StartXvfb() (*Display, error) {
 	if err := lookPath("Xvfb", "xvfb"); err != nil {
 		return nil, err
 	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var x *Display
+		x, err = startXvfbOn(200 + rand.IntN(20000))
+		if err == nil {
+			return x, nil
+		}
+	}
+	return nil, err
+}
+
+func startXvfbOn(n int) (*Display, error) {
 	logDir, err := os.MkdirTemp("", "plexlink-xvfb-")
 	if err != nil {
 		return nil, fmt.Errorf("testenv: %w", err)
@@ -45,9 +64,10 @@ func StartXvfb() (*Display, error) {
 		return nil, fmt.Errorf("testenv: %w", err)
 	}
 	defer r.Close()
-	// Xvfb writes the display number to fd 1 (our pipe) once it is ready; its log goes to stderr.
+	// With -displayfd Xvfb writes the display number to fd 1 (our pipe) once it is ready;
+	// its log goes to stderr.
 	d, err := startDaemon(logDir, "Xvfb", xvfbEnv(), nil, w,
-		"-displayfd", "1", "-screen", "0", XvfbScreen, "-nolisten", "tcp")
+		":"+strconv.Itoa(n), "-displayfd", "1", "-screen", "0", XvfbScreen, "-nolisten", "tcp")
 	w.Close()
 	if err != nil {
 		os.RemoveAll(logDir)
@@ -60,13 +80,13 @@ func StartXvfb() (*Display, error) {
 		num <- strings.TrimSpace(line)
 	}()
 	select {
-	case n := <-num:
-		if n == "" {
-			err := d.failure("printed no display number")
+	case got := <-num:
+		if got != strconv.Itoa(n) {
+			err := d.failure(fmt.Sprintf("did not start on :%d (printed %q)", n, got))
 			x.Stop()
 			return nil, err
 		}
-		x.Name = ":" + n
+		x.Name = ":" + got
 		return x, nil
 	case <-time.After(15 * time.Second):
 		err := d.failure("was not ready within 15s")
