@@ -18,7 +18,7 @@ PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-ut
 SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
-.PHONY: all deps deps-build deps-test build run test vet unit fmt-check clean bench \
+.PHONY: all deps deps-build deps-test build run test vet fmt-check clean bench \
         deps-package fyne-tool package package-smoke fuzz reliability-doc
 
 all: build
