@@ -164,3 +164,24 @@ func (h *harness) check(label string) *widget.Check {
 	h.t.Fatalf("no %q check box in the window", label)
 	return nil
 }
+
+// Fyne gives every tray item a new D-Bus id on each menu refresh, and a click on an old id is
+// lost: a render that changes nothing in the menu must leave it alone.
+func TestTrayMenuRefreshedOnlyOnChange(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	h.settle()
+	first := h.c.menu.Items[0]
+	h.c.render()
+	h.c.st.notice = "something only the window shows"
+	h.c.render()
+	if h.c.menu.Items[0] != first {
+		t.Fatal("the tray menu was rebuilt although nothing in it changed")
+	}
+	h.c.st.linked = true // as after a link: the status line and items change
+	h.c.render()
+	if h.c.menu.Items[0] == first {
+		t.Fatal("the tray menu was not rebuilt when its content changed")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -120,8 +121,15 @@ func (c *Controller) renderTray() {
 	if c.tray == nil {
 		return
 	}
-	c.menu.Items = c.trayItems()
-	c.menu.Refresh()
+	// Fyne rebuilds the whole D-Bus menu, with new item ids, on every Refresh: a click the
+	// tray host sends meanwhile names an id that no longer exists and is lost. So refresh
+	// only when what the menu shows has changed.
+	items := c.trayItems()
+	if sig := menuSignature(items); sig != c.menuSig {
+		c.menuSig = sig
+		c.menu.Items = items
+		c.menu.Refresh()
+	}
 	icon := c.opts.TrayIcon
 	if c.st.linked && c.st.relinkNeeded {
 		icon = c.opts.RelinkIcon
@@ -130,4 +138,13 @@ func (c *Controller) renderTray() {
 		c.trayIcon = icon
 		c.tray.SetSystemTrayIcon(icon)
 	}
+}
+
+// menuSignature is what a tray menu shows: labels and their disabled and checked marks.
+func menuSignature(items []*fyne.MenuItem) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%s|%t|%t|%t\n", it.Label, it.IsSeparator, it.Disabled, it.Checked)
+	}
+	return b.String()
 }

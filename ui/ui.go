@@ -87,6 +87,7 @@ type Controller struct {
 
 	tray     desktop.App // nil without a tray
 	menu     *fyne.Menu  // the one tray menu: mutated and refreshed, never replaced
+	menuSig  string      // what the tray menu shows now (see renderTray)
 	trayIcon fyne.Resource
 
 	ctx  context.Context // the app's lifetime; Quit cancels it
