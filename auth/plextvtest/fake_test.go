@@ -1,7 +1,6 @@
 package plextvtest_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -326,57 +324,6 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if n := c.srv.Count(plextvtest.RouteCreatePin); n != 16 {
 		t.Fatalf("%d pins", n)
-	}
-}
-
-func TestRunFakeServer(t *testing.T) {
-	outR, outW := io.Pipe()
-	var stderr bytes.Buffer
-	exit := make(chan int, 1)
-	go func() {
-		exit <- plextvtest.RunFakeServer([]string{"--pin-ttl", "2m", "--account-token", "tok-123", "--username", "bob"}, outW, &stderr)
-		outW.Close()
-	}()
-	line, err := bufio.NewReader(outR).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	var info map[string]string
-	dec := json.NewDecoder(strings.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&info); err != nil || len(info) != 3 {
-		t.Fatalf("startup line %q: %v", line, err)
-	}
-	if !strings.HasPrefix(line, `{"api_url":"http://127.0.0.1:`) || !strings.HasSuffix(info["api_url"], "/api/v2") ||
-		info["link_url"] != strings.TrimSuffix(info["api_url"], "/api/v2")+"/link" || info["account_token"] != "tok-123" {
-		t.Fatalf("startup line %q", line)
-	}
-	req, _ := http.NewRequest("POST", info["api_url"]+"/pins", nil)
-	req.Header.Set("X-Plex-Client-Identifier", clientID)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pin map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&pin)
-	resp.Body.Close()
-	if resp.StatusCode != 201 || pin["expiresIn"].(float64) != 120 {
-		t.Fatalf("POST /pins: %d %v", resp.StatusCode, pin["expiresIn"])
-	}
-	http.DefaultClient.CloseIdleConnections()
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("fake-server did not stop on SIGTERM")
-	}
-	if rest, _ := io.ReadAll(outR); len(rest) != 0 {
-		t.Fatalf("more than one line on stdout: %q", rest)
 	}
 }
 
