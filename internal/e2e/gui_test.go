@@ -589,3 +589,26 @@ func (g *gui) waitFile(path string, exists bool) []byte {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// `plexlink --background` (what start at login runs) shows no window, only the tray icon;
+// "Open Plex Link" in the tray shows the window.
+func TestGUIBackgroundStart(t *testing.T) {
+	g := newGUI(t, true)
+	app, err := testenv.StartApp(g.bin, g.env, "--background")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	tray := g.openTray()
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+	if err := g.x.WaitNoWindow(windowTitle, time.Second); err != nil {
+		g.fatal("--background showed a window: %v", err)
+	}
+	g.click(tray, trayOpen)
+	if _, err := g.x.WaitWindow(windowTitle, 5*time.Second); err != nil {
+		g.fatal("Open Plex Link did not show the window: %v", err)
+	}
+	g.quit(tray)
+}
