@@ -50,10 +50,13 @@ func TestSessionLifecycle(t *testing.T) {
 			t.Errorf("%s: %v mode %v, want a 0700 dir under HOME", d, err, fi.Mode().Perm())
 		}
 	}
-	env := strings.Join(s.Env, "\n")
-	if strings.Contains(env, "DISPLAY=:99") || !strings.Contains(env, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress) ||
-		!strings.Contains(env, "HOME="+s.Home+"\n") {
-		t.Errorf("Env does not isolate the session:\n%s", env)
+	vars := map[string]string{}
+	for _, kv := range s.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if _, ok := vars["DISPLAY"]; ok || vars["DBUS_SESSION_BUS_ADDRESS"] != s.BusAddress || vars["HOME"] != s.Home {
+		t.Errorf("Env does not isolate the session:\n%s", strings.Join(s.Env, "\n"))
 	}
 
 	if err := s.SecretToolStore("lifecycle", "token", "abc"); err != nil {
