@@ -1,17 +1,17 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 // trayApp is the Fyne test app plus the desktop tray calls, recorded so tests can inspect them.
@@ -28,24 +28,6 @@ func (a *trayApp) SetSystemTrayIcon(r fyne.Resource)     { a.icon = r }
 func (a *trayApp) SetSystemTrayWindow(w fyne.Window)     { a.trayWin = w }
 func (a *trayApp) SendNotification(n *fyne.Notification) { a.notifyLog = append(a.notifyLog, n) }
 
-// syncBuffer collects the controller's log so tests can check no token leaks into it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness runs a Controller single-threaded like the real app: background goroutines post
 // to a queue that only the test goroutine drains, so widgets are touched by one goroutine.
 type harness struct {
@@ -53,7 +35,7 @@ type harness struct {
 	c       *Controller
 	app     *trayApp
 	queue   chan func()
-	logs    *syncBuffer
+	logs    *testenv.SyncBuffer
 	opened  chan string // URLs the controller asked the browser to open
 	openErr error
 }
@@ -61,7 +43,7 @@ type harness struct {
 func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, app: &trayApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
-		logs: &syncBuffer{}, opened: make(chan string, 16)}
+		logs: &testenv.SyncBuffer{}, opened: make(chan string, 16)}
 	o := Options{
 		Backend: b,
 		Logger:  slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image/png"
@@ -70,18 +69,10 @@ func (s *stack) token(t *testing.T) string {
 	return tok
 }
 
-func fingerprint(tok string) string {
-	if tok == "" {
-		return "<none>"
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return fmt.Sprintf("len %d sha256 %x", len(tok), sum[:4])
-}
-
 func sameToken(t *testing.T, what, got, want string) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s: token is %s, want %s", what, fingerprint(got), fingerprint(want))
+		t.Errorf("%s: token is %s, want %s", what, testenv.Fingerprint(got), testenv.Fingerprint(want))
 	}
 }
 
@@ -358,7 +349,7 @@ func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
 	test.Tap(h.dialogButton(ButtonUnlink))
 	h.pump("not linked", h.phase(phaseNotLinked))
 	if tok := s.token(t); tok != "" {
-		t.Errorf("store still holds a token (%s)", fingerprint(tok))
+		t.Errorf("store still holds a token (%s)", testenv.Fingerprint(tok))
 	}
 	if n := s.srv.Count(plextvtest.RouteSignOut); n != 1 {
 		t.Errorf("%d sign-outs, want 1", n)

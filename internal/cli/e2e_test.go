@@ -6,9 +6,7 @@ package cli_test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -80,6 +78,25 @@ func (w *world) run(args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// runFor runs the binary and kills it if it is still running after d: a command that should
+// give up by itself must not hang the test.
+func (w *world) runFor(d time.Duration, args ...string) result {
+	w.t.Helper()
+	cmd := w.command(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	timer := time.AfterFunc(d, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	code := 0
+	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	return result{code, out.String(), errb.String()}
+}
+
 // waitOpened waits until the fake xdg-open has recorded n URLs and returns the last.
 func (w *world) waitOpened(n int) string {
 	w.t.Helper()
@@ -115,17 +132,11 @@ func (w *world) pinFrom(opened string) string {
 // keychain reads what any Secret Service client sees for our service.
 func (w *world) keychain() (string, bool) {
 	w.t.Helper()
-	v, err := w.sess.SecretToolLookup(w.service)
+	tok, found, err := w.sess.Keychain(w.service)
 	if err != nil {
-		return "", false
+		w.t.Fatal(err)
 	}
-	return v, true
-}
-
-// fingerprint identifies a token in failure messages without revealing it.
-func fingerprint(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return fmt.Sprintf("len=%d sha256:%x", len(s), sum[:4])
+	return tok, found
 }
 
 // link runs `plexlink link` to completion, approving the code it opens.
@@ -181,7 +192,7 @@ func TestLinkStatusTokenUnlink(t *testing.T) {
 		t.Fatalf("token: exit %d, stderr %q", tok.code, tok.stderr)
 	}
 	if tok.stdout != stored+"\n" {
-		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", fingerprint(strings.TrimSuffix(tok.stdout, "\n")), fingerprint(stored))
+		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", testenv.Fingerprint(strings.TrimSuffix(tok.stdout, "\n")), testenv.Fingerprint(stored))
 	}
 
 	st := w.run("status")
@@ -298,26 +309,14 @@ func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
 	}
 	now, ok := w.keychain()
 	if !ok || now != old {
-		t.Fatalf("Ctrl-C during relink changed the stored token: %s → %s", fingerprint(old), fingerprint(now))
+		t.Fatalf("Ctrl-C during relink changed the stored token: %s → %s", testenv.Fingerprint(old), testenv.Fingerprint(now))
 	}
 }
 
 func TestLinkExpiryGivesClearExit(t *testing.T) {
 	w := newWorld(t, "--pin-ttl", "1s")
 	start := time.Now()
-	cmd := w.command("link", "--no-browser")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
-	defer timer.Stop()
-	code := 0
-	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	r := result{code, out.String(), errb.String()}
+	r := w.runFor(10*time.Second, "link", "--no-browser")
 	if r.code != 1 || !strings.Contains(r.stderr, "expired") {
 		t.Fatalf("link with codes that expire: exit %d, stderr %q; want exit 1 and 'expired'", r.code, r.stderr)
 	}
@@ -345,7 +344,7 @@ func TestTokenWithoutDisplayIsClean(t *testing.T) {
 			t.Fatalf("LANG=%s token: %v %s", lang, err, errb.String())
 		}
 		if out.String() != stored+"\n" || errb.Len() != 0 {
-			t.Fatalf("LANG=%s token: stdout %s, stderr %q; want only the token", lang, fingerprint(out.String()), errb.String())
+			t.Fatalf("LANG=%s token: stdout %s, stderr %q; want only the token", lang, testenv.Fingerprint(out.String()), errb.String())
 		}
 	}
 }
@@ -420,19 +419,7 @@ func TestLinkWithoutKeychainFailsBeforeACode(t *testing.T) {
 	w := newWorld(t)
 	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	start := time.Now()
-	cmd := w.command("link", "--no-browser")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
-	defer timer.Stop()
-	code := 0
-	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	r := result{code, out.String(), errb.String()}
+	r := w.runFor(10*time.Second, "link", "--no-browser")
 	if r.code != 1 || !strings.Contains(r.stderr, "keychain unavailable") || strings.Contains(r.stdout, "?pin=") {
 		t.Fatalf("link with no keychain: exit %d, stdout %q, stderr %q; want exit 1 naming the keychain, no code", r.code, r.stdout, r.stderr)
 	}

@@ -5,7 +5,6 @@
 package e2e
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -183,20 +182,14 @@ func (g *gui) approve(code string) time.Time {
 }
 
 // keychain returns the stored token and whether there is one, as any Secret Service client
-// sees it. secret-tool exits 1 with no output when nothing matches.
+// sees it.
 func (g *gui) keychain() (string, bool) {
 	g.t.Helper()
-	tok, err := g.sess.SecretToolLookup(service)
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return tok, tok != ""
-	case errors.As(err, &ee) && ee.ExitCode() == 1:
-		return "", false
-	default:
-		g.t.Fatalf("secret-tool lookup: %v", err)
-		return "", false
+	tok, found, err := g.sess.Keychain(service)
+	if err != nil {
+		g.t.Fatal(err)
 	}
+	return tok, found
 }
 
 // waitKeychain waits until ok accepts the keychain's content.
@@ -209,19 +202,10 @@ func (g *gui) waitKeychain(what string, ok func(tok string, found bool) bool) st
 			return tok
 		}
 		if time.Now().After(deadline) {
-			g.fatal("after 10s the keychain holds %s; want %s", fingerprint(tok, found), what)
+			g.fatal("after 10s the keychain holds %s; want %s", testenv.Fingerprint(tok), what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// fingerprint identifies a token in messages without revealing it.
-func fingerprint(tok string, found bool) string {
-	if !found {
-		return "no token"
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return fmt.Sprintf("a token (len %d, sha256 %x…)", len(tok), sum[:4])
 }
 
 func (g *gui) logRSS(when string) {

@@ -25,7 +25,7 @@ func (w *world) linkOnce(t *testing.T) string {
 	}
 	tok, found := w.keychain()
 	if !found || !contains(w.mintedTokens(), tok) {
-		t.Fatalf("after link the keychain holds %s, not the minted token", fingerprint(tok, found))
+		t.Fatalf("after link the keychain holds %s, not the minted token", testenv.Fingerprint(tok))
 	}
 	return tok
 }
@@ -46,7 +46,7 @@ func (w *world) checkConsistent(t *testing.T, old string) {
 	t.Helper()
 	tok, found := w.keychain()
 	if !found || (tok != old && !contains(w.mintedTokens(), tok)) {
-		t.Fatalf("after the crash the keychain holds %s: neither the old token nor a new one", fingerprint(tok, found))
+		t.Fatalf("after the crash the keychain holds %s: neither the old token nor a new one", testenv.Fingerprint(tok))
 	}
 	if tok != old {
 		t.Logf("the new token had landed before the kill")
@@ -180,13 +180,13 @@ func TestTokenWhileRelinking(t *testing.T) {
 		tok := strings.TrimSuffix(r.stdout, "\n")
 		switch {
 		case r.code != 0 || r.stderr != "" || !strings.HasSuffix(r.stdout, "\n"):
-			t.Errorf("token: exit %d, stderr %q, output %s", r.code, r.stderr, fingerprint(tok, tok != ""))
+			t.Errorf("token: exit %d, stderr %q, output %s", r.code, r.stderr, testenv.Fingerprint(tok))
 		case tok == old:
 			counts["old"]++
 		case tok == newTok:
 			counts["new"]++
 		default:
-			t.Errorf("token printed %s: neither the old nor the new token", fingerprint(tok, true))
+			t.Errorf("token printed %s: neither the old nor the new token", testenv.Fingerprint(tok))
 		}
 	}
 	t.Logf("%d token calls during the relink: %d old, %d new", len(outs), counts["old"], counts["new"])

@@ -170,7 +170,7 @@ func guiRows(t *testing.T, firstN int) {
 			if ok {
 				o.Token, prev = "replaced by the new, validated token", tok
 			} else {
-				o.Token = "NOT replaced: " + fingerprint(tok, tok != "")
+				o.Token = "NOT replaced: " + testenv.Fingerprint(tok)
 				problems = append(problems, "the new token was not stored")
 			}
 		} else {
@@ -187,7 +187,7 @@ func guiRows(t *testing.T, firstN int) {
 			if tok, found := w.keychain(); found && tok == prev {
 				o.Token = "kept"
 			} else {
-				o.Token = "LOST: " + fingerprint(tok, found)
+				o.Token = "LOST: " + testenv.Fingerprint(tok)
 				problems = append(problems, "the previous token is gone")
 			}
 		}

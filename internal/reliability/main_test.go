@@ -2,10 +2,7 @@ package reliability
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -119,17 +116,11 @@ func (w *world) mintedTokens() []string {
 // keychain returns what secret-tool sees for the service ("" and false when nothing).
 func (w *world) keychain() (string, bool) {
 	w.t.Helper()
-	tok, err := w.sess.SecretToolLookup(w.service)
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return tok, tok != ""
-	case errors.As(err, &ee) && ee.ExitCode() == 1:
-		return "", false
-	default:
-		w.t.Fatalf("secret-tool lookup: %v", err)
-		return "", false
+	tok, found, err := w.sess.Keychain(w.service)
+	if err != nil {
+		w.t.Fatal(err)
 	}
+	return tok, found
 }
 
 // storeOld puts a previous link's token in the keychain.
@@ -161,7 +152,7 @@ type result struct {
 // proc is a running plexlink whose output can be read while it runs.
 type proc struct {
 	cmd      *exec.Cmd
-	out, err *syncBuffer
+	out, err *testenv.SyncBuffer
 	done     chan struct{}
 	res      result
 }
@@ -173,7 +164,7 @@ func (w *world) start(args ...string) *proc {
 
 func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
-	p := &proc{cmd: cmd, out: &syncBuffer{}, err: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, out: &testenv.SyncBuffer{}, err: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.err
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -263,32 +254,6 @@ func (w *world) approveAll(p *proc) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// fingerprint names a token in messages without revealing it.
-func fingerprint(tok string, found bool) string {
-	if !found {
-		return "no token"
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return fmt.Sprintf("a token (len %d, sha256 %x…)", len(tok), sum[:4])
 }
 
 // lastLine is the last non-empty line of s.

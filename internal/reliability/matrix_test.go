@@ -178,8 +178,8 @@ func runRow(t *testing.T, n int, r row) {
 			o.Token = "kept (NOT replaced)"
 			problems = append(problems, "the new token was not stored")
 		default:
-			o.Token = "LOST: " + fingerprint(now, found)
-			problems = append(problems, "the keychain holds "+fingerprint(now, found))
+			o.Token = "LOST: " + testenv.Fingerprint(now)
+			problems = append(problems, "the keychain holds "+testenv.Fingerprint(now))
 		}
 	} else {
 		msg := lastLine(res.stderr)
@@ -190,8 +190,8 @@ func runRow(t *testing.T, n int, r row) {
 		if found && now == old {
 			o.Token = "kept"
 		} else {
-			o.Token = "LOST: " + fingerprint(now, found)
-			problems = append(problems, "the old token is gone: "+fingerprint(now, found))
+			o.Token = "LOST: " + testenv.Fingerprint(now)
+			problems = append(problems, "the old token is gone: "+testenv.Fingerprint(now))
 		}
 	}
 	for _, u := range w.browser.Opened() {
