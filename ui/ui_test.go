@@ -432,16 +432,7 @@ func TestExpiredOffersNewCode(t *testing.T) {
 }
 
 func TestSaveFailureCanBeRetried(t *testing.T) {
-	s := newStack(t, "")
-	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
-	code := h.startLinking(ButtonLink)
-	s.store.SetUnavailable(true)
-	minted, err := s.srv.Approve(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.pump("save failure", h.phase(phaseFailed))
+	s, h, minted := saveFailed(t)
 	h.requireText("Linked, but not saved", "Unlock your keyring")
 	h.requireButtons(ButtonRetrySave)
 

@@ -287,8 +287,9 @@ func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {
 
 func layoutSpacer() fyne.CanvasObject { return widget.NewLabel("") }
 
-// typedKey: Enter starts linking where that is the next step; Escape cancels the engine or
-// the dialog, or hides the window to the tray.
+// typedKey: Enter does what the highlighted (primary) button of the screen does, so a
+// keyboard user never needs the mouse; Escape cancels the engine or the dialog, or hides the
+// window to the tray.
 func (c *Controller) typedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
@@ -300,8 +301,16 @@ func (c *Controller) typedKey(ev *fyne.KeyEvent) {
 		case phaseNotLinked, phaseExpired:
 			c.startLink()
 		case phaseFailed:
-			if c.st.fail == failLink {
+			// The same action as the highlighted button of failedView.
+			switch c.st.fail {
+			case failLink:
 				c.startLink()
+			case failSave:
+				c.retrySave()
+			case failStatus:
+				c.refresh()
+			case failUnlink:
+				c.askUnlink()
 			}
 		}
 	case fyne.KeyEscape:
