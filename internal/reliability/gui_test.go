@@ -25,11 +25,12 @@ const (
 
 // desktop is the tray app under Xvfb with a tray host, against w's fake plex.tv.
 type desktop struct {
-	t    *testing.T
-	w    *world
-	x    *testenv.Display
-	app  *testenv.App
-	tray *testenv.Tray
+	t       *testing.T
+	w       *world
+	x       *testenv.Display
+	watcher *testenv.Watcher
+	app     *testenv.App
+	tray    *testenv.Tray
 }
 
 func startDesktop(t *testing.T, w *world) *desktop {
@@ -40,6 +41,7 @@ func startDesktop(t *testing.T, w *world) *desktop {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.watcher = watcher
 	t.Cleanup(func() { watcher.Stop() })
 	notifier, err := testenv.StartNotifier(w.sess.BusAddress)
 	if err != nil {
@@ -52,24 +54,33 @@ func startDesktop(t *testing.T, w *world) *desktop {
 	}
 	d.x = x
 	t.Cleanup(func() { _ = x.Stop() })
-	app, err := testenv.StartApp(testenv.Binary(t), x.Env(w.env))
+	d.launch()
+	return d
+}
+
+// launch starts the app on d's display and opens its tray menu.
+func (d *desktop) launch() {
+	t := d.t
+	t.Helper()
+	app, err := testenv.StartApp(testenv.Binary(t), d.x.Env(d.w.env))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.app = app
 	t.Cleanup(app.Stop) // runs before Xvfb stops
-	if _, err := x.WaitAppWindow(app, "^Plex Link$", 30*time.Second); err != nil {
+	if _, err := d.x.WaitAppWindow(app, "^Plex Link$", 30*time.Second); err != nil {
 		d.fatal("%v", err)
 	}
-	item, err := watcher.WaitItem(10 * time.Second)
+	item, err := d.watcher.WaitItem(10 * time.Second)
 	if err != nil {
 		d.fatal("%v", err)
 	}
-	if d.tray, err = testenv.OpenTray(w.sess.BusAddress, item); err != nil {
+	tray, err := testenv.OpenTray(d.w.sess.BusAddress, item)
+	if err != nil {
 		d.fatal("%v", err)
 	}
-	t.Cleanup(func() { d.tray.Close() })
-	return d
+	d.tray = tray
+	t.Cleanup(func() { tray.Close() })
 }
 
 func (d *desktop) fatal(format string, args ...any) {
