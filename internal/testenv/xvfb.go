@@ -67,7 +67,11 @@ func startXvfbOn(n int) (*Display, error) {
 	// With -displayfd Xvfb writes the display number to fd 1 (our pipe) once it is ready;
 	// its log goes to stderr.
 	d, err := startDaemon(logDir, "Xvfb", xvfbEnv(), nil, w,
-		":"+strconv.Itoa(n), "-displayfd", "1", "-screen", "0", XvfbScreen, "-nolisten", "tcp")
+		":"+strconv.Itoa(n), "-displayfd", "1", "-screen", "0", XvfbScreen, "-nolisten", "tcp",
+		// Without -noreset the server resets whenever its last client disconnects, which the
+		// harness's xdotool polls do constantly; an app connecting during a reset gets
+		// "Failed to open display".
+		"-noreset")
 	w.Close()
 	if err != nil {
 		os.RemoveAll(logDir)
