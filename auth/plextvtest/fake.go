@@ -1,7 +1,7 @@
 // Package plextvtest is a faithful fake of the plex.tv calls Plex Link uses: the PIN API
 // under /api/v2, the /link approval page, fault injection for tests, and the
-// `plexlink fake-server` command. Its answers follow ../shared/spec/plex-tv-pins.openapi.yaml
-// (checked by auth's spec test) and ../shared/plex-tv-api.md. It does not import auth,
+// `plexlink fake-server` command. Its answers follow auth/testdata/plex-tv-pins.openapi.yaml
+// (checked by auth's spec test) and docs/PLEX-TV-API.md. It does not import auth,
 // so auth's own tests can use it.
 package plextvtest
 
@@ -24,6 +24,7 @@ const (
 	RouteLinkPin   = "PUT /pins/link"
 	RouteUser      = "GET /user"
 	RouteSignOut   = "DELETE /users/signout"
+	RoutePing      = "GET /ping"
 	RouteLinkPage  = "GET /link"
 	RouteLinkForm  = "POST /link"
 	RouteAvatar    = "GET /users/{uuid}/avatar"

@@ -88,11 +88,39 @@ func errorCode(v map[string]any) float64 {
 func TestMissingClientIDIs400Code1000(t *testing.T) {
 	c := start(t)
 	id, _ := c.createPin(clientID, false)
-	for _, r := range [][2]string{{"POST", "/pins"}, {"GET", "/pins/" + id}, {"GET", "/user"}, {"DELETE", "/users/signout"}, {"PUT", "/pins/link"}} {
+	for _, r := range [][2]string{{"POST", "/pins"}, {"GET", "/pins/" + id}, {"PUT", "/pins/link"}} {
 		status, v, _ := c.call(r[0], r[1], "", c.srv.AccountToken(), nil)
 		if status != 400 || errorCode(v) != 1000 {
 			t.Errorf("%s %s without client id: %d %v", r[0], r[1], status, v)
 		}
+	}
+}
+
+// Real plex.tv answers calls that carry only a valid token (the plex.tv SDK's
+// getTokenDetails, curl one-liners); a client id is needed only for the PIN calls.
+func TestTokenOnlyCalls(t *testing.T) {
+	c := start(t)
+	tok := c.srv.AccountToken()
+	if status, v, _ := c.call("GET", "/ping", "", tok, nil); status != 200 || v["pong"] != true {
+		t.Errorf("GET /ping with a token only: %d %v", status, v)
+	}
+	if status, v, _ := c.call("GET", "/ping", "", "", nil); status != 401 || errorCode(v) != 1001 {
+		t.Errorf("GET /ping without a token: %d %v", status, v)
+	}
+	if status, v, _ := c.call("GET", "/ping", clientID, "not-a-token", nil); status != 401 || errorCode(v) != 1001 {
+		t.Errorf("GET /ping with a bad token: %d %v", status, v)
+	}
+	if status, u, _ := c.call("GET", "/user", "", tok, nil); status != 200 || u["username"] != plextvtest.DefaultUsername {
+		t.Errorf("GET /user with a token only: %d %v", status, u)
+	}
+	if status, v, _ := c.call("GET", "/user", "", "", nil); status != 401 || errorCode(v) != 1001 {
+		t.Errorf("GET /user with neither: %d %v", status, v)
+	}
+	if status, _, _ := c.call("DELETE", "/users/signout", "", tok, nil); status != 204 {
+		t.Errorf("DELETE /users/signout with a token only: %d", status)
+	}
+	if status, _, _ := c.call("GET", "/ping", "", tok, nil); status != 401 {
+		t.Errorf("GET /ping after sign-out: %d", status)
 	}
 }
 

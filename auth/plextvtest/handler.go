@@ -55,9 +55,15 @@ func routeOf(r *http.Request) (route string, pinID string) {
 		return RouteUser, ""
 	case p == apiPrefix+"/users/signout" && r.Method == http.MethodDelete:
 		return RouteSignOut, ""
+	case p == apiPrefix+"/ping" && r.Method == http.MethodGet:
+		return RoutePing, ""
 	}
 	return "", ""
 }
+
+// tokenOnly routes are answered with just a valid X-Plex-Token, as plex.tv does for the
+// plex.tv SDK's getTokenDetails and for curl one-liners; the PIN calls need a client id.
+var tokenOnly = map[string]bool{RouteUser: true, RouteSignOut: true, RoutePing: true}
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string) {
 	switch route {
@@ -73,7 +79,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 		return
 	}
 	clientID := r.Header.Get("X-Plex-Client-Identifier")
-	if clientID == "" {
+	if clientID == "" && !tokenOnly[route] {
 		writeError(w, http.StatusBadRequest, 1000, "X-Plex-Client-Identifier is missing")
 		return
 	}
@@ -110,6 +116,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case RoutePing:
+		if !f.tokens[tok] {
+			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"pong": true})
 	case RouteUser:
 		if !f.tokens[tok] {
 			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
