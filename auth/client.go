@@ -127,13 +127,13 @@ func (c *Client) CreatePin(ctx context.Context, strong bool) (*Pin, error) {
 	if strong {
 		path += "?strong=true"
 	}
-	body, err := c.do(ctx, http.MethodPost, path, "")
+	r, err := c.do(ctx, http.MethodPost, path, "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodePin(body)
+	p, err := decodePin(r.body)
 	if err != nil {
-		return nil, fmt.Errorf("plex.tv POST /pins: %w", err)
+		return nil, r.bad(err)
 	}
 	p.Strong = strong
 	return p, nil
@@ -141,13 +141,13 @@ func (c *Client) CreatePin(ctx context.Context, strong bool) (*Pin, error) {
 
 // Pin polls a code (GET /pins/{id}); AuthToken is set once the user approved it.
 func (c *Client) Pin(ctx context.Context, id int64) (*Pin, error) {
-	body, err := c.do(ctx, http.MethodGet, "/pins/"+strconv.FormatInt(id, 10), "")
+	r, err := c.do(ctx, http.MethodGet, "/pins/"+strconv.FormatInt(id, 10), "")
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodePin(body)
+	p, err := decodePin(r.body)
 	if err != nil {
-		return nil, fmt.Errorf("plex.tv GET /pins/%d: %w", id, err)
+		return nil, r.bad(err)
 	}
 	return p, nil
 }
@@ -158,13 +158,13 @@ func (c *Client) User(ctx context.Context, tok Token) (*Account, error) {
 	if tok == "" {
 		return nil, fmt.Errorf("plex.tv GET /user: no token: %w", ErrUnauthorized)
 	}
-	body, err := c.do(ctx, http.MethodGet, "/user", tok)
+	r, err := c.do(ctx, http.MethodGet, "/user", tok)
 	if err != nil {
 		return nil, err
 	}
-	a, err := decodeAccount(body)
+	a, err := decodeAccount(r.body)
 	if err != nil {
-		return nil, fmt.Errorf("plex.tv GET /user: %w", err)
+		return nil, r.bad(err)
 	}
 	return a, nil
 }
@@ -176,6 +176,28 @@ func (c *Client) SignOut(ctx context.Context, tok Token) error {
 	}
 	_, err := c.do(ctx, http.MethodDelete, "/users/signout", tok)
 	return err
+}
+
+// Ping asks plex.tv whether the token still works (GET /ping), the keep-alive Seerr and
+// Tautulli use: cheaper than GET /user. As with User, only ErrUnauthorized means "invalid".
+func (c *Client) Ping(ctx context.Context, tok Token) error {
+	if tok == "" {
+		return fmt.Errorf("plex.tv GET /ping: no token: %w", ErrUnauthorized)
+	}
+	r, err := c.do(ctx, http.MethodGet, "/ping", tok)
+	if err != nil {
+		return err
+	}
+	var w struct {
+		Pong bool `json:"pong"`
+	}
+	if err := decodeJSON(r.body, "ping", &w); err != nil {
+		return r.bad(err)
+	}
+	if !w.Pong {
+		return r.bad(fmt.Errorf("%w: pong is not true", ErrBadResponse))
+	}
+	return nil
 }
 
 func orDefault(v, def string) string {
@@ -199,9 +221,24 @@ func (c *Client) httpClient() *http.Client {
 
 // do performs one request and returns the body of a 2xx answer. Errors name the method
 // and path but never carry request headers or the token.
-func (c *Client) do(ctx context.Context, method, path string, tok Token) ([]byte, error) {
+// reply is a 2xx answer, kept with what a BadResponseError reports about it.
+type reply struct {
+	route, contentType string
+	status             int
+	body               []byte // at most MaxBodySize
+	tok                Token
+}
+
+// bad wraps a decoding failure with what was sent.
+func (r reply) bad(reason error) error {
+	return fmt.Errorf("plex.tv %s: %w", r.route, &BadResponseError{
+		Status: r.status, ContentType: r.contentType, Head: bodyHead(r.body, r.tok), Reason: reason,
+	})
+}
+
+func (c *Client) do(ctx context.Context, method, path string, tok Token) (reply, error) {
 	route := method + " " + strings.SplitN(path, "?", 2)[0]
-	fail := func(err error) ([]byte, error) { return nil, fmt.Errorf("plex.tv %s: %w", route, err) }
+	fail := func(err error) (reply, error) { return reply{}, fmt.Errorf("plex.tv %s: %w", route, err) }
 
 	base := strings.TrimRight(orDefault(c.BaseURL, DefaultBaseURL), "/")
 	if err := CheckURL(base); err != nil {
@@ -244,10 +281,11 @@ func (c *Client) do(ctx context.Context, method, path string, tok Token) ([]byte
 	if readErr != nil {
 		return fail(fmt.Errorf("reading response: %w", readErr))
 	}
+	r := reply{route: route, contentType: resp.Header.Get("Content-Type"), status: resp.StatusCode, body: data, tok: tok}
 	if tooBig {
-		return fail(fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, MaxBodySize))
+		return reply{}, r.bad(fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, MaxBodySize))
 	}
-	return data, nil
+	return r, nil
 }
 
 func (c *Client) setHeaders(h http.Header, tok Token) {

@@ -169,6 +169,35 @@ func TestClientUserSignOutAndUnauthorized(t *testing.T) {
 	}
 }
 
+func TestClientPing(t *testing.T) {
+	srv, c, p := serverClientPin(t)
+	ctx := context.Background()
+	tok, _ := srv.Approve(p.Code)
+	if err := c.Ping(ctx, auth.Token(tok)); err != nil {
+		t.Fatalf("Ping with a live token: %v", err)
+	}
+	if srv.Count(plextvtest.RoutePing) != 1 || srv.Count(plextvtest.RouteUser) != 0 {
+		t.Fatal("Ping did not use GET /ping alone")
+	}
+	srv.FailNext(plextvtest.RoutePing, 1, plextvtest.Fault{Body: `{"pong":false}`})
+	if err := c.Ping(ctx, auth.Token(tok)); !errors.Is(err, auth.ErrBadResponse) || !auth.IsTransient(err) {
+		t.Fatalf("pong false: %v", err)
+	}
+	srv.FailNext(plextvtest.RoutePing, 1, plextvtest.Fault{Status: 503})
+	if err := c.Ping(ctx, auth.Token(tok)); errors.Is(err, auth.ErrUnauthorized) || !auth.IsTransient(err) {
+		t.Fatalf("503 must not mean invalid: %v", err)
+	}
+	if err := c.SignOut(ctx, auth.Token(tok)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(ctx, auth.Token(tok)); !errors.Is(err, auth.ErrUnauthorized) || strings.Contains(err.Error(), tok) {
+		t.Fatalf("Ping after sign-out: %v", err)
+	}
+	if err := c.Ping(ctx, ""); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("Ping with no token: %v", err)
+	}
+}
+
 func TestClientErrors(t *testing.T) {
 	pinJSON := `{"id":5,"code":"ABCD","expiresIn":60}`
 	cases := []struct {
@@ -215,23 +244,23 @@ func TestClientErrors(t *testing.T) {
 		{name: "422 invalid token", route: plextvtest.RouteUser, fault: plextvtest.Fault{Status: 422,
 			Body: `{"errors":[{"code":1002,"message":"Invalid token","status":422}]}`}, is: []error{auth.ErrUnauthorized}},
 		{name: "malformed JSON", route: plextvtest.RoutePin, fault: plextvtest.Fault{Body: `{"id": 5, "code": "AB`},
-			is: []error{auth.ErrBadResponse}, check: wantText("not valid JSON")},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText("not valid JSON")},
 		{name: "HTML with 200", route: plextvtest.RoutePin, fault: plextvtest.Fault{ContentType: "text/html", Body: "<html>maintenance</html>"},
-			is: []error{auth.ErrBadResponse}, check: wantText("not valid JSON")},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText("not valid JSON")},
 		{name: "empty body", route: plextvtest.RoutePin, fault: plextvtest.Fault{Status: 200, Body: " "},
-			is: []error{auth.ErrBadResponse}},
+			is: []error{auth.ErrBadResponse}, transient: true},
 		{name: "JSON array", route: plextvtest.RoutePin, fault: plextvtest.Fault{Body: `[1,2]`},
-			is: []error{auth.ErrBadResponse}, check: wantText("wrong type")},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText("wrong type")},
 		{name: "wrong types", route: plextvtest.RoutePin, fault: plextvtest.Fault{WrongTypes: true},
-			is: []error{auth.ErrBadResponse}, check: wantText(`has the wrong type (JSON string, want int`)},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText(`has the wrong type (JSON string, want int`)},
 		{name: "wrong types in user", route: plextvtest.RouteUser, fault: plextvtest.Fault{WrongTypes: true},
-			is: []error{auth.ErrBadResponse}, check: wantText(`"id" has the wrong type`)},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText(`"id" has the wrong type`)},
 		{name: "bad timestamp", route: plextvtest.RoutePin, fault: plextvtest.Fault{Body: `{"id":5,"code":"ABCD","expiresAt":"tomorrow"}`},
-			is: []error{auth.ErrBadResponse}},
+			is: []error{auth.ErrBadResponse}, transient: true},
 		{name: "pin without id", route: plextvtest.RoutePin, fault: plextvtest.Fault{Body: `{"code":"ABCD"}`},
-			is: []error{auth.ErrBadResponse}},
+			is: []error{auth.ErrBadResponse}, transient: true},
 		{name: "20 MiB body", route: plextvtest.RoutePin, fault: plextvtest.Fault{BodySize: 20 << 20},
-			is: []error{auth.ErrBadResponse}, check: wantText("larger than 1048576 bytes")},
+			is: []error{auth.ErrBadResponse}, transient: true, check: wantText("larger than 1048576 bytes")},
 		{name: "20 MiB error body", route: plextvtest.RoutePin, fault: plextvtest.Fault{Status: 500, BodySize: 20 << 20},
 			transient: true, check: func(t *testing.T, err error) {
 				var se *auth.StatusError

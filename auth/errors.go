@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,7 +25,9 @@ var (
 	// ErrRateLimited: HTTP 429; the error is a *RateLimitError carrying Retry-After.
 	ErrRateLimited = errors.New("rate limited by plex.tv")
 	// ErrBadResponse: a 2xx answer that is not the JSON we expect (not JSON, wrong field
-	// types, missing id, larger than the 1 MiB cap). Retrying does not help.
+	// types, missing id, larger than the 1 MiB cap). It is transient: a captive portal, a
+	// proxy or a CDN error page answers now and then in plex.tv's place, and the next
+	// answer is usually good. The error is a *BadResponseError saying what was sent.
 	ErrBadResponse = errors.New("unexpected response from plex.tv")
 )
 
@@ -111,6 +114,50 @@ func (e *StatusError) Is(target error) bool {
 	return false
 }
 
+// BadResponseError is a 2xx answer that could not be decoded, with what plex.tv (or
+// whatever answered in its place) sent, so the user can tell a captive portal from a bug.
+type BadResponseError struct {
+	Status      int
+	ContentType string
+	Head        string // the first bytes, printable, with anything token-like redacted
+	Reason      error  // what was wrong; wraps ErrBadResponse
+}
+
+func (e *BadResponseError) Error() string {
+	ctype := e.ContentType
+	if ctype == "" {
+		ctype = "no Content-Type"
+	}
+	return fmt.Sprintf("%v (HTTP %d, %s, body starts %q)", e.Reason, e.Status, ctype, e.Head)
+}
+
+func (e *BadResponseError) Unwrap() error { return e.Reason }
+
+// secretLike matches what could be a secret in a body we quote: a JSON token field's value
+// (even cut off) and any long unbroken run of token characters with a digit in it
+// (plex.tv tokens are 20 characters); runs without a digit are words (JSON keys, HTML).
+var secretLike = regexp.MustCompile(`(?i)("[a-z]*token"\s*:\s*")[^"]*|[A-Za-z0-9_\-]{16,}`)
+
+// bodyHead quotes the start of a body for an error message: token-like parts are redacted
+// over a longer prefix first, so a token cut at the quoting limit cannot leak in part.
+func bodyHead(body []byte, tok Token) string {
+	s := strings.ToValidUTF8(string(body[:min(len(body), 512)]), "?")
+	s = secretLike.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, `"`) {
+			return m[:strings.LastIndex(m, `"`)+1] + redacted
+		}
+		if !strings.ContainsAny(m, "0123456789") {
+			return m
+		}
+		return redacted
+	})
+	s = sanitize(s, tok)
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
+	}
+	return s
+}
+
 // RateLimitError is HTTP 429. RetryAfter is 0 when the server did not say.
 // Err is the underlying *APIError or *StatusError.
 type RateLimitError struct {
@@ -132,8 +179,9 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 func (e *RateLimitError) Unwrap() error        { return e.Err }
 
-// IsTransient reports whether trying again later may succeed: 5xx, 408, 429, timeouts and
-// connection-level failures. Cancellation by the caller is not transient.
+// IsTransient reports whether trying again later may succeed: 5xx, 408, 429, undecodable
+// answers, timeouts and connection-level failures. Cancellation by the caller is not
+// transient. Callers that retry bound how many undecodable answers they accept in a row.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -146,7 +194,7 @@ func IsTransient(err error) bool {
 	if errors.As(err, &se) {
 		return transientStatus(se.Status)
 	}
-	if errors.Is(err, ErrRateLimited) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrBadResponse) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var ne net.Error

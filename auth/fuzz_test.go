@@ -139,7 +139,7 @@ func FuzzLinkerOpensOnlyItsLinkPage(f *testing.F) {
 		defer cancel()
 		opened := make(chan string, 1)
 		var code string
-		l := &Linker{Client: c, PollInterval: time.Hour,
+		l := &Linker{Client: c, PollInterval: time.Hour, MaxBackoff: time.Millisecond,
 			OpenURL: func(u string) error { opened <- u; return nil },
 			OnEvent: func(ev Event) {
 				if ev.State == StatePinReady {

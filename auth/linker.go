@@ -84,8 +84,12 @@ const (
 	defaultPollInterval = time.Second
 	defaultMaxRenewals  = 3
 	defaultMaxBackoff   = 30 * time.Second
-	// createAttempts bounds POST /pins retries: there is no code, hence no deadline, yet.
-	createAttempts = 4
+	// createAttempts bounds POST /pins tries (the first and two retries): there is no
+	// code, hence no deadline, yet.
+	createAttempts = 3
+	// maxBadAnswers undecodable answers in a row end a link: one is a captive portal or a
+	// CDN page between two good answers; five mean something else answers for plex.tv.
+	maxBadAnswers = 5
 )
 
 // Link returns a validated token. It fails with ErrPinExpired when every code expired,
@@ -122,6 +126,7 @@ type linkRun struct {
 	linkURL    string
 	deadline   time.Time
 	failures   int // consecutive transient failures, for the backoff
+	bad        int // consecutive undecodable answers, see maxBadAnswers
 	browserErr chan error
 }
 
@@ -160,6 +165,9 @@ func (s *linkRun) run(ctx context.Context) (*Result, error) {
 		err := errPastDeadline
 		if !s.expired() {
 			p, err = s.pollOnce(ctx)
+		}
+		if ferr := s.tolerate(err); ferr != nil {
+			return nil, ferr
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -253,12 +261,15 @@ func pinDeadline(p *Pin, sent time.Time, strong bool) time.Time {
 }
 
 func (s *linkRun) validate(ctx context.Context, tok Token) (*Result, error) {
-	s.failures = 0
+	s.failures, s.bad = 0, 0
 	s.emit(Event{State: StateValidating})
 	for {
 		rctx, cancel := s.untilDeadline(ctx)
 		acct, err := s.Client.User(rctx, tok)
 		cancel()
+		if ferr := s.tolerate(err); ferr != nil {
+			return nil, fmt.Errorf("validating the new token: %w", ferr)
+		}
 		switch {
 		case err == nil:
 			s.emit(Event{State: StateLinked, Account: acct})
@@ -277,6 +288,19 @@ func (s *linkRun) validate(ctx context.Context, tok Token) (*Result, error) {
 			return nil, serr
 		}
 	}
+}
+
+// tolerate counts undecodable answers in a row (any other outcome resets the count) and
+// returns the error that ends the link once there are maxBadAnswers of them.
+func (s *linkRun) tolerate(err error) error {
+	if !errors.Is(err, ErrBadResponse) {
+		s.bad = 0
+		return nil
+	}
+	if s.bad++; s.bad < maxBadAnswers {
+		return nil
+	}
+	return fmt.Errorf("%d undecodable answers in a row, the last: %w", s.bad, err)
 }
 
 // backoff reports StateRetrying and returns how long to wait: Retry-After when the

@@ -181,30 +181,155 @@ func TestLinkRetriesTransportFailures(t *testing.T) {
 	}
 }
 
-func TestLinkFailsOnBadResponses(t *testing.T) {
-	for name, fault := range map[string]plextvtest.Fault{
-		"malformed JSON": {Body: `{"id":`},
-		"wrong types":    {WrongTypes: true},
-		"20 MiB body":    {BodySize: 20 << 20},
-		"400":            {Status: 400, Body: `{"errors":[{"code":1000,"message":"X-Plex-Client-Identifier is missing","status":400}]}`},
-	} {
+// badAnswers are answers a captive portal, a proxy or a CDN sends in plex.tv's place.
+var badAnswers = map[string]plextvtest.Fault{
+	"HTML with status 200": {Body: "<html><head><title>Sign in to Wi-Fi</title></head></html>", ContentType: "text/html"},
+	"2 MiB body":           {BodySize: 2 << 20},
+	`"id":"abc"`:           {Body: `{"id":"abc","code":"ABCD","expiresIn":900}`},
+	`"authToken":5`:        {Body: `{"id":7,"code":"ABCD","expiresIn":900,"authToken":5}`},
+	"every type wrong":     {WrongTypes: true},
+	"truncated JSON":       {Body: `{"id":7,"code":"AB`},
+	"empty":                {Body: " "},
+}
+
+// The user approves while one poll answer is garbage: the approval must not be lost.
+func TestLinkSurvivesOneBadPollAnswer(t *testing.T) {
+	for name, fault := range badAnswers {
 		t.Run(name, func(t *testing.T) {
 			srv := newServer(t)
 			rec := &events{}
-			l := linker(t, srv, rec)
+			l := linker(t, srv, rec, auth.StatePinReady)
 			srv.FailNext(plextvtest.RoutePin, 1, fault)
-			_, err := l.Link(context.Background())
-			if err == nil || auth.IsTransient(err) {
-				t.Fatalf("want a permanent error, got %v", err)
+			if _, err := l.Link(context.Background()); err != nil {
+				t.Fatalf("one bad answer ended the link: %v", err)
 			}
-			if name != "400" && !errors.Is(err, auth.ErrBadResponse) {
-				t.Fatalf("want ErrBadResponse, got %v", err)
+			r := rec.with(auth.StateRetrying)
+			if len(r) != 1 || !errors.Is(r[0].Err, auth.ErrBadResponse) || r[0].RetryIn <= 0 {
+				t.Fatalf("Retrying events: %+v", r)
 			}
-			failed := rec.with(auth.StateFailed)
-			if len(failed) != 1 || failed[0].Err != err {
-				t.Fatalf("Failed events: %+v", failed)
+			var be *auth.BadResponseError
+			if !errors.As(r[0].Err, &be) || be.Status != 200 {
+				t.Fatalf("the retry reason does not say what was sent: %v", r[0].Err)
 			}
 		})
+	}
+}
+
+func TestLinkFailsAfterFiveBadAnswersInARow(t *testing.T) {
+	srv := newServer(t)
+	rec := &events{}
+	l := linker(t, srv, rec, auth.StatePinReady)
+	srv.FailNext(plextvtest.RoutePin, 4, badAnswers["HTML with status 200"])
+	if _, err := l.Link(context.Background()); err != nil {
+		t.Fatalf("four bad answers in a row ended the link: %v", err)
+	}
+
+	// A cut-off token in the body must not reach the error text, not even in part.
+	const secret = "zQ9xK2mP7vB4nL8wR3tY"
+	srv.FailNext(plextvtest.RoutePin, 5, plextvtest.Fault{Body: `{"id":7,"code":"ABCD","authToken":"` + secret[:12], ContentType: "application/json; charset=utf-8"})
+	rec = &events{}
+	l = linker(t, srv, rec, auth.StatePinReady)
+	_, err := l.Link(context.Background())
+	if !errors.Is(err, auth.ErrBadResponse) {
+		t.Fatalf("want ErrBadResponse after five bad answers, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"5 undecodable answers in a row", "HTTP 200", "application/json; charset=utf-8", `{\"id\":7,\"code\":\"ABCD\",\"authToken\":\"[redacted]`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, secret[:6]) {
+		t.Fatalf("error text holds part of the token: %q", msg)
+	}
+	if n := len(rec.with(auth.StateRetrying)); n != 4 {
+		t.Fatalf("%d Retrying events, want 4 (then the fifth bad answer fails)", n)
+	}
+	if failed := rec.with(auth.StateFailed); len(failed) != 1 || failed[0].Err != err {
+		t.Fatalf("Failed events: %+v", failed)
+	}
+}
+
+// A good answer in between starts the count again: only a run of five ends a link.
+func TestLinkBadAnswerCountResetsOnGoodAnswer(t *testing.T) {
+	srv := newServer(t)
+	rec := &events{}
+	html := badAnswers["HTML with status 200"]
+	srv.FailNext(plextvtest.RoutePin, 4, html)
+	srv.FailNext(plextvtest.RoutePin, 1, plextvtest.Fault{Status: 503})
+	srv.FailNext(plextvtest.RoutePin, 4, html)
+	l := linker(t, srv, rec, auth.StatePinReady)
+	if _, err := l.Link(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.with(auth.StateRetrying)); n != 9 {
+		t.Fatalf("%d Retrying events, want 9", n)
+	}
+}
+
+func TestLinkFailsOnPermanentErrors(t *testing.T) {
+	srv := newServer(t)
+	rec := &events{}
+	l := linker(t, srv, rec)
+	srv.FailNext(plextvtest.RoutePin, 1, plextvtest.Fault{Status: 400, Body: `{"errors":[{"code":1000,"message":"X-Plex-Client-Identifier is missing","status":400}]}`})
+	_, err := l.Link(context.Background())
+	if err == nil || auth.IsTransient(err) {
+		t.Fatalf("want a permanent error, got %v", err)
+	}
+	if failed := rec.with(auth.StateFailed); len(failed) != 1 || failed[0].Err != err {
+		t.Fatalf("Failed events: %+v", failed)
+	}
+}
+
+// After approval, GET /user answers garbage: the token is kept and checked again.
+func TestLinkValidationToleratesBadAnswers(t *testing.T) {
+	for name, fault := range badAnswers {
+		if name == `"authToken":5` {
+			continue // a pin's field: as a user body it is a user with id 7
+		}
+		t.Run(name, func(t *testing.T) {
+			srv := newServer(t)
+			rec := &events{}
+			l := linker(t, srv, rec, auth.StatePinReady)
+			srv.FailNext(plextvtest.RouteUser, 1, fault)
+			res, err := l.Link(context.Background())
+			if err != nil {
+				t.Fatalf("one bad /user answer threw the approval away: %v", err)
+			}
+			if res.Account.Username != plextvtest.DefaultUsername || srv.Count(plextvtest.RouteUser) != 2 {
+				t.Fatalf("account %+v after %d GET /user", res.Account, srv.Count(plextvtest.RouteUser))
+			}
+		})
+	}
+	t.Run("five in a row", func(t *testing.T) {
+		srv := newServer(t)
+		rec := &events{}
+		l := linker(t, srv, rec, auth.StatePinReady)
+		srv.FailNext(plextvtest.RouteUser, 5, badAnswers["HTML with status 200"])
+		_, err := l.Link(context.Background())
+		if !errors.Is(err, auth.ErrBadResponse) || !strings.Contains(err.Error(), "validating the new token") ||
+			!strings.Contains(err.Error(), "text/html") {
+			t.Fatalf("want a validation error saying what was sent, got %v", err)
+		}
+	})
+}
+
+func TestLinkCreatePinRetriesBadAnswers(t *testing.T) {
+	srv := newServer(t)
+	rec := &events{}
+	l := linker(t, srv, rec, auth.StatePinReady)
+	srv.FailNext(plextvtest.RouteCreatePin, 2, badAnswers["HTML with status 200"])
+	if _, err := l.Link(context.Background()); err != nil {
+		t.Fatalf("two bad answers to POST /pins: %v", err)
+	}
+	srv.FailNext(plextvtest.RouteCreatePin, 3, badAnswers["truncated JSON"])
+	before := srv.Count(plextvtest.RouteCreatePin)
+	_, err := l.Link(context.Background())
+	if !errors.Is(err, auth.ErrBadResponse) || !strings.Contains(err.Error(), "getting a PIN code") {
+		t.Fatalf("want the bad answer after two retries, got %v", err)
+	}
+	if n := srv.Count(plextvtest.RouteCreatePin) - before; n != 3 {
+		t.Fatalf("%d attempts, want 3", n)
 	}
 }
 
@@ -394,8 +519,8 @@ func TestLinkCreatePinRetries(t *testing.T) {
 	if _, err := l.Link(context.Background()); err == nil || !auth.IsTransient(err) {
 		t.Fatalf("want the 502 after the retries, got %v", err)
 	}
-	if n := srv.Count(plextvtest.RouteCreatePin) - before; n != 4 {
-		t.Fatalf("%d attempts, want 4", n)
+	if n := srv.Count(plextvtest.RouteCreatePin) - before; n != 3 {
+		t.Fatalf("%d attempts, want 3", n)
 	}
 }
 
