@@ -468,7 +468,7 @@ func TestHealthCheck(t *testing.T) {
 		if h.c.st.relinkNeeded || h.app.icon != AppIcon() {
 			t.Fatal("a valid token shows as needing relink")
 		}
-		s.srv.FailNext(plextvtest.RouteUser, 100, plextvtest.Fault{Status: 401,
+		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
 			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
 		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
 		if h.app.icon != RelinkIcon() {
@@ -483,8 +483,8 @@ func TestHealthCheck(t *testing.T) {
 			t.Error("no relink notification")
 		}
 		notes := len(h.app.notifyLog)
-		checks := s.srv.Count(plextvtest.RouteUser)
-		h.pump("another check", func() bool { return s.srv.Count(plextvtest.RouteUser) > checks+1 })
+		checks := s.srv.Count(plextvtest.RoutePing)
+		h.pump("another check", func() bool { return s.srv.Count(plextvtest.RoutePing) > checks+1 })
 		h.settle()
 		if len(h.app.notifyLog) != notes {
 			t.Error("the relink notification repeats on every check")
@@ -494,9 +494,9 @@ func TestHealthCheck(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
 		h.pump("linked and checked", func() bool { return !h.c.lastCheck.IsZero() })
-		s.srv.FailNext(plextvtest.RouteUser, 100, plextvtest.Fault{Status: 503})
-		checks := s.srv.Count(plextvtest.RouteUser)
-		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RouteUser) >= checks+2 })
+		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 503})
+		checks := s.srv.Count(plextvtest.RoutePing)
+		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
 		h.settle()
 		if h.c.st.relinkNeeded || h.c.st.phase != phaseLinked || h.app.icon != AppIcon() {
 			t.Errorf("a 503 changed the state (phase %v, relink %v)", h.c.st.phase, h.c.st.relinkNeeded)
@@ -509,16 +509,16 @@ func TestHealthCheck(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, nil) // 6 h
 		h.pump("checked at start", func() bool { return !h.c.lastCheck.IsZero() })
-		n := s.srv.Count(plextvtest.RouteUser)
+		n := s.srv.Count(plextvtest.RoutePing)
 		h.c.enteredForeground() // focus again right away: not a long gap
 		time.Sleep(100 * time.Millisecond)
 		h.settle()
-		if got := s.srv.Count(plextvtest.RouteUser); got != n {
+		if got := s.srv.Count(plextvtest.RoutePing); got != n {
 			t.Errorf("%d extra GET /user calls when no check was due", got-n)
 		}
 		h.c.lastCheck = time.Now().Add(-7 * time.Hour) // as after a night asleep
 		h.c.enteredForeground()
-		h.pump("a check after the gap", func() bool { return s.srv.Count(plextvtest.RouteUser) > n })
+		h.pump("a check after the gap", func() bool { return s.srv.Count(plextvtest.RoutePing) > n })
 	})
 }
 

@@ -177,11 +177,20 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 	if !check {
 		return st, nil
 	}
-	acct, err := s.Client.User(ctx, auth.Token(tok))
+	// With the details on file, GET /ping answers "alive or not" for less than GET /user;
+	// without them (config lost, keychain kept), /user recreates them.
+	var acct *auth.Account
+	if st.Account != nil {
+		err = s.Client.Ping(ctx, auth.Token(tok))
+	} else {
+		acct, err = s.Client.User(ctx, auth.Token(tok))
+	}
 	switch {
 	case err == nil:
 		st.Valid = boolPtr(true)
-		st.Account = s.refreshDetails(st.Account, acct)
+		if acct != nil {
+			st.Account = s.refreshDetails(st.Account, acct)
+		}
 	case errors.Is(err, auth.ErrUnauthorized):
 		st.Valid = boolPtr(false)
 	default:

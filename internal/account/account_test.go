@@ -145,10 +145,22 @@ func TestStatusChecksTokenWithPlex(t *testing.T) {
 		t.Fatalf("account details not repaired from GET /user: %+v", st.Account)
 	}
 
-	srv.FailNext(plextvtest.RouteUser, 1, plextvtest.Fault{Status: http.StatusServiceUnavailable})
-	st, _ = svc.Status(context.Background(), true)
-	if st.Valid != nil || st.CheckErr == nil {
-		t.Fatalf("503 must mean 'could not check', got valid=%v err=%v", st.Valid, st.CheckErr)
+	// With the details on file, the check is the cheaper GET /ping.
+	users := srv.Count(plextvtest.RouteUser)
+	st, err = svc.Status(context.Background(), true)
+	if err != nil || st.Valid == nil || !*st.Valid || srv.Count(plextvtest.RouteUser) != users || srv.Count(plextvtest.RoutePing) != 1 {
+		t.Fatalf("second check: %+v, %v; %d GET /user, %d GET /ping", st, err, srv.Count(plextvtest.RouteUser)-users, srv.Count(plextvtest.RoutePing))
+	}
+	if st.Account == nil || st.Account.Username != srv.Username() {
+		t.Fatalf("details lost by a ping check: %+v", st.Account)
+	}
+
+	for _, fault := range []plextvtest.Fault{{Status: http.StatusServiceUnavailable}, {Body: "<html>portal</html>", ContentType: "text/html"}} {
+		srv.FailNext(plextvtest.RoutePing, 1, fault)
+		st, _ = svc.Status(context.Background(), true)
+		if st.Valid != nil || st.CheckErr == nil {
+			t.Fatalf("%+v must mean 'could not check', got valid=%v err=%v", fault, st.Valid, st.CheckErr)
+		}
 	}
 
 	svc.Tokens = storage.NewMemoryStore("revoked-token")

@@ -14,10 +14,10 @@ import (
 func linkedDesktop(t *testing.T, w *world) (*desktop, string) {
 	t.Helper()
 	old := w.linkOnce(t)
-	users := w.fake.Count(plextvtest.RouteUser)
+	pings := w.fake.Count(plextvtest.RoutePing)
 	d := startDesktop(t, w)
 	d.waitLinked()
-	waitFor(t, "the start-up token check", func() bool { return w.fake.Count(plextvtest.RouteUser) > users })
+	waitFor(t, "the start-up token check", func() bool { return w.fake.Count(plextvtest.RoutePing) > pings })
 	return d, old
 }
 
