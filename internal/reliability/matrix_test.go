@@ -58,17 +58,41 @@ func fail(route string, n int, f plextvtest.Fault) func(*world) {
 	return func(w *world) { w.fake.FailNext(route, n, f) }
 }
 
+// htmlPage is what a captive portal or a CDN error page answers in plex.tv's place.
+var htmlPage = plextvtest.Fault{Body: "<html><body>Gateway</body></html>", ContentType: "text/html"}
+
 var cliRows = []row{
 	{fault: "503 ×3 on polls", approve: true, expect: "linked",
 		inject: fail(plextvtest.RoutePin, 3, plextvtest.Fault{Status: 503})},
 	{fault: "429 with Retry-After: 1 on a poll", approve: true, expect: "linked",
 		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{Status: 429, RetryAfter: "1"})},
-	{fault: "non-JSON 200 on a poll (HTML page)", approve: true, expect: "not valid JSON",
-		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{Body: "<html><body>Gateway</body></html>", ContentType: "text/html"})},
-	{fault: "JSON with wrong field types on a poll", approve: true, expect: "wrong type",
+	{fault: "non-JSON 200 on a poll (HTML page)", approve: true, expect: "linked",
+		inject: fail(plextvtest.RoutePin, 1, htmlPage)},
+	{fault: "JSON with wrong field types on a poll", approve: true, expect: "linked",
 		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{WrongTypes: true})},
-	{fault: "20 MiB body on a poll", approve: true, expect: "larger than",
+	{fault: `"id":"abc" on a poll`, approve: true, expect: "linked",
+		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{Body: `{"id":"abc","code":"ABCD","expiresIn":900}`})},
+	{fault: `"authToken":5 on a poll`, approve: true, expect: "linked",
+		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{Body: `{"id":7,"code":"ABCD","expiresIn":900,"authToken":5}`})},
+	{fault: "truncated JSON on a poll", approve: true, expect: "linked",
+		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{Body: `{"id":7,"code":"AB`})},
+	{fault: "2 MiB body on a poll", approve: true, expect: "linked",
+		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{BodySize: 2 << 20})},
+	{fault: "20 MiB body on a poll", approve: true, expect: "linked",
 		inject: fail(plextvtest.RoutePin, 1, plextvtest.Fault{BodySize: 20 << 20})},
+	{fault: "HTML page on 5 polls in a row", approve: true, expect: "5 undecodable answers in a row",
+		inject: fail(plextvtest.RoutePin, 5, htmlPage),
+		check: func(t *testing.T, w *world, r result) {
+			if !strings.Contains(r.stderr, "text/html") || !strings.Contains(r.stderr, "HTTP 200") {
+				t.Errorf("the error does not say what was sent: %q", r.stderr)
+			}
+		}},
+	{fault: "HTML page on GET /user during validation", approve: true, expect: "linked",
+		inject: fail(plextvtest.RouteUser, 1, htmlPage)},
+	{fault: "HTML page on GET /user 5 times in a row", approve: true, expect: "5 undecodable answers in a row",
+		inject: fail(plextvtest.RouteUser, 5, htmlPage)},
+	{fault: "HTML page ×2 on PIN creation", approve: true, expect: "linked",
+		inject: fail(plextvtest.RouteCreatePin, 2, htmlPage)},
 	{fault: "connection reset mid-response (poll)", approve: true, expect: "linked",
 		inject: func(w *world) { w.midReset.Store(1) }},
 	{fault: "poll hangs past the 15 s request timeout", approve: true, expect: "linked",

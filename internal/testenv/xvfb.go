@@ -279,6 +279,12 @@ func RequireGUI(tb testing.TB) {
 	for _, p := range []struct{ name, pkg string }{
 		{"Xvfb", "xvfb"}, {"xdotool", "xdotool"}, {"xwd", "x11-apps"}, {"convert", "imagemagick"},
 	} {
-		Require(tb, lookPath(p.name, p.pkg))
+		RequireTool(tb, p.name, p.pkg)
 	}
+}
+
+// RequireTool is Require for a program on PATH from the Debian package pkg.
+func RequireTool(tb testing.TB, name, pkg string) {
+	tb.Helper()
+	Require(tb, lookPath(name, pkg))
 }
