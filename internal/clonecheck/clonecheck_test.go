@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// upward matches a relative path that climbs directories, e.g. ../shared/x or ../../y.
+// upward matches a relative path that climbs directories, e.g. ../sibling/x or ../../y.
 var upward = regexp.MustCompile(`(?:\.\./)+[A-Za-z0-9_.-]*`)
 
 // machinePath is an absolute path into the development machine's workspace; a clone
@@ -78,9 +78,9 @@ func TestEscapesCatchesTheSiblingCheckout(t *testing.T) {
 		dir, p string
 		want   bool
 	}{
-		{".", "../shared/spec/x.yaml", true},
-		{"auth", "../shared", false},
-		{"auth", "../../shared", true},
+		{".", "../sibling/spec/x.yaml", true},
+		{"auth", "../docs", false},
+		{"auth", "../../sibling", true},
 		{"packaging/macos", "../common.sh", false},
 		{"internal/e2e", "../../../x", true},
 	} {
