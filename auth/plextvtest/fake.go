@@ -76,6 +76,7 @@ type Fake struct {
 	counts        map[string]int
 	lastHeader    map[string]http.Header
 	faults        map[string][]*faultRun
+	servers       []*MediaServer
 
 	closed   chan struct{}
 	shutdown bool

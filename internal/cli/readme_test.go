@@ -110,10 +110,13 @@ func TestReadmeExamplesRunAgainstTheFake(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("README line %q: exit %d\n%s", line, code, out)
 			}
-			if strings.Contains(script, "curl") && !strings.Contains(out, `"username":"`+plextvtest.DefaultUsername+`"`) {
+			if strings.Contains(script, "curl") && strings.Contains(script, "/user") && !strings.Contains(out, `"username":"`+plextvtest.DefaultUsername+`"`) {
 				t.Fatalf("README's curl example did not reach GET /user with the stored token:\n%s", out)
 			}
-			if !strings.HasPrefix(cmd, "plexlink token") && !strings.Contains(script, "$(plexlink token)") {
+			if strings.Contains(script, "/identity") && !strings.Contains(out, "machineIdentifier") {
+				t.Fatalf("README line %q did not reach the server's /identity with its token:\n%s", line, out)
+			}
+			if !strings.HasPrefix(cmd, "plexlink token") && !strings.HasPrefix(cmd, "plexlink env") && !strings.Contains(script, "$(plexlink token)") {
 				if tok, ok := w.keychain(); ok && tok != "" && strings.Contains(out, tok) {
 					t.Fatalf("README line %q printed the token", line)
 				}
