@@ -67,6 +67,15 @@ func (f *Fake) MediaServer(name string) *MediaServer {
 	return nil
 }
 
+// ServeMediaServers starts the fake media servers for a Fake used as a plain handler (a
+// Server starts them itself) and returns the function that stops them.
+func (f *Fake) ServeMediaServers() (stop func(), err error) {
+	if err := f.startMediaServers(); err != nil {
+		return nil, err
+	}
+	return f.closeMediaServers, nil
+}
+
 // startMediaServers starts the default servers on loopback:
 //   - Living Room (owned): its local https uri fails (the server speaks plain http, as when
 //     a router blocks *.plex.direct), so the probe falls back to http://address:port; its

@@ -270,3 +270,10 @@ func (s *Service) unlinkTools(ctx context.Context, signOut bool) (removed, notSi
 	}
 	return removed, notSignedOut, nil
 }
+
+// Resources lists the devices tok's account can reach, retrying bad or missing answers.
+func (s *Service) Resources(ctx context.Context, tok auth.Token) ([]auth.Resource, error) {
+	var res []auth.Resource
+	err := retry(ctx, func() (err error) { res, err = s.Client.Resources(ctx, tok); return err })
+	return res, err
+}

@@ -168,3 +168,17 @@ func TestUnlinkRemovesAndSignsOutToolTokens(t *testing.T) {
 		t.Errorf("tools listed after unlink: %+v", tools)
 	}
 }
+
+func TestResourcesRetriesOneBadAnswer(t *testing.T) {
+	svc, srv, _ := linkedWithTools(t)
+	acct, _ := svc.Tokens.Load()
+	srv.FailNext(plextvtest.RouteResources, 1, plextvtest.Fault{Body: "<html>captive portal</html>", ContentType: "text/html"})
+	res, err := svc.Resources(context.Background(), auth.Token(acct))
+	if err != nil || len(res) == 0 {
+		t.Fatalf("Resources after one HTML answer: %d devices, %v", len(res), err)
+	}
+	srv.FailNext(plextvtest.RouteResources, 1, plextvtest.Fault{Status: 401})
+	if _, err := svc.Resources(context.Background(), auth.Token(acct)); !errors.Is(err, auth.ErrUnauthorized) || srv.Count(plextvtest.RouteResources) != 3 {
+		t.Fatalf("a 401 must not be retried: %v after %d calls", err, srv.Count(plextvtest.RouteResources))
+	}
+}

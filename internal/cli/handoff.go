@@ -99,7 +99,7 @@ func choose(ctx context.Context, svc *account.Service, server, tool string, prob
 	if server == "" {
 		return c, nil
 	}
-	res, err := svc.Client.Resources(ctx, c.token)
+	res, err := svc.Resources(ctx, c.token)
 	if err != nil {
 		return c, plexError(fmt.Errorf("listing your servers: %w", err))
 	}
@@ -207,7 +207,7 @@ func cmdServers(g globals, args []string, env Env) int {
 	}
 	ctx, stop := signalContext(handoffTimeout)
 	defer stop()
-	res, err := svc.Client.Resources(ctx, auth.Token(tok))
+	res, err := svc.Resources(ctx, auth.Token(tok))
 	if err != nil {
 		return report(env, plexError(fmt.Errorf("listing your servers: %w", err)))
 	}
