@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"codeberg.org/plexlink/plexlink/internal/shellquote"
 )
 
 // envVar is one variable `plexlink env` prints and `plexlink exec` sets.
@@ -13,13 +15,13 @@ type envVar struct{ name, value string }
 // value (quotes, $, spaces, backslashes) arrives unchanged when the output is evaluated.
 var envFormats = map[string]func([]envVar) (string, error){
 	"sh": func(vs []envVar) (string, error) {
-		return eachLine(vs, func(v envVar) string { return "export " + v.name + "=" + shQuote(v.value) })
+		return eachLine(vs, func(v envVar) string { return "export " + v.name + "=" + shellquote.Sh(v.value) })
 	},
 	"fish": func(vs []envVar) (string, error) {
-		return eachLine(vs, func(v envVar) string { return "set -gx " + v.name + " " + fishQuote(v.value) })
+		return eachLine(vs, func(v envVar) string { return "set -gx " + v.name + " " + shellquote.Fish(v.value) })
 	},
 	"powershell": func(vs []envVar) (string, error) {
-		return eachLine(vs, func(v envVar) string { return "$env:" + v.name + " = " + psQuote(v.value) })
+		return eachLine(vs, func(v envVar) string { return "$env:" + v.name + " = " + shellquote.PowerShell(v.value) })
 	},
 	// dotenv files (docker --env-file, compose, python-dotenv) disagree on escapes; a
 	// single-quoted value without quotes or line breaks means the same to all of them and
@@ -49,19 +51,4 @@ func eachLine(vs []envVar, line func(envVar) string) (string, error) {
 		b.WriteByte('\n')
 	}
 	return b.String(), nil
-}
-
-// shQuote: inside single quotes sh takes everything literally; a quote is closed, escaped, reopened.
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// fishQuote: fish single quotes treat only \' and \\ as escapes.
-func fishQuote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-// psQuote: PowerShell single-quoted strings are verbatim except ” for a quote (and the
-// typographic quotes it treats the same way).
-func psQuote(s string) string {
-	return "'" + strings.NewReplacer("'", "''", "\u2018", "\u2018\u2018", "\u2019", "\u2019\u2019",
-		"\u201a", "\u201a\u201a", "\u201b", "\u201b\u201b").Replace(s) + "'"
 }
