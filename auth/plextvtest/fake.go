@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ type Fake struct {
 	lastHeader    map[string]http.Header
 	faults        map[string][]*faultRun
 	servers       []*MediaServer
+	hang          net.Listener // accepts and never answers (a candidate of Old NAS)
 
 	closed   chan struct{}
 	shutdown bool

@@ -83,7 +83,8 @@ func (f *Fake) ServeMediaServers() (stop func(), err error) {
 //   - Grandma's Plex (shared by "grandma"): a local candidate that a client must skip (local
 //     addresses of someone else's server are someone else's LAN), an IPv6 candidate on a
 //     closed port, and a remote one that answers.
-//   - Old NAS (owned, offline): only closed ports.
+//   - Old NAS (owned, offline): closed ports, and a remote address that accepts connections
+//     and never answers, so a client's probe timeout is exercised.
 func (f *Fake) startMediaServers() error {
 	living, err := f.newMediaServer(OwnedServerName, true, "")
 	if err != nil {
@@ -101,6 +102,12 @@ func (f *Fake) startMediaServers() error {
 			return err
 		}
 	}
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go holdConnections(hang, f.closed)
+	hp := hang.Addr().(*net.TCPAddr).Port
 	lp, gp := port(living.URL), port(grandma.URL)
 	living.conns = []map[string]any{
 		conn("https", "127.0.0.1", lp, fmt.Sprintf("https://127.0.0.1:%d", lp), true, false, false),
@@ -114,10 +121,12 @@ func (f *Fake) startMediaServers() error {
 	}
 	nas.conns = []map[string]any{
 		conn("https", "127.0.0.1", dead[3], fmt.Sprintf("https://127.0.0.1:%d", dead[3]), true, false, false),
+		conn("https", "127.0.0.1", hp, fmt.Sprintf("https://127.0.0.1:%d", hp), false, false, false),
 		conn("https", "127.0.0.1", dead[4], fmt.Sprintf("https://127.0.0.1:%d", dead[4]), false, true, false),
 	}
 	f.mu.Lock()
 	f.servers = []*MediaServer{living, grandma, nas}
+	f.hang = hang
 	f.mu.Unlock()
 	return nil
 }
@@ -143,6 +152,34 @@ func (f *Fake) closeMediaServers() {
 	for _, m := range f.MediaServers() {
 		if m.hs != nil {
 			_ = m.hs.Close()
+		}
+	}
+	f.mu.Lock()
+	hang := f.hang
+	f.mu.Unlock()
+	if hang != nil {
+		_ = hang.Close()
+	}
+}
+
+// holdConnections accepts and then says nothing until the listener closes.
+func holdConnections(ln net.Listener, closed <-chan struct{}) {
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+		select {
+		case <-closed:
+			return
+		default:
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,9 +59,33 @@ type serverOut struct {
 
 func TestServersAndServerTokens(t *testing.T) {
 	w, acct := linkedWorld(t)
+	start := time.Now()
 	r := w.run("servers", "--json")
 	if r.code != 0 {
 		t.Fatalf("servers --json: exit %d: %s", r.code, r.stderr)
+	}
+	// Old NAS has a candidate that accepts and never answers: one probe timeout (3 s), not more.
+	if d := time.Since(start); d > 6*time.Second {
+		t.Errorf("servers took %s with one silent candidate", d)
+	}
+	// The documented shape, exactly: a field added or renamed here breaks scripts.
+	var shape []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &shape); err != nil || len(shape) == 0 {
+		t.Fatalf("servers --json: %v", err)
+	}
+	keys := func(m map[string]any) string {
+		var k []string
+		for key := range m {
+			k = append(k, key)
+		}
+		sort.Strings(k)
+		return strings.Join(k, ",")
+	}
+	if got := keys(shape[0]); got != "connections,machine_id,name,owned,owner,url" {
+		t.Errorf("server keys %s", got)
+	}
+	if got := keys(shape[0]["connections"].([]any)[0].(map[string]any)); got != "local,ok,relay,uri" {
+		t.Errorf("connection keys %s", got)
 	}
 	var list []serverOut
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
