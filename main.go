@@ -1,6 +1,10 @@
 // Command plexlink links a Plex account to this computer and keeps its token in the OS
 // keychain. With no command it is the tray app; with one it is a command-line tool that
 // never touches the display (see `plexlink help`).
+//
+// The tray app is two processes of this binary: the tray (internal/tray, no Fyne, no GL),
+// and the Fyne window it starts on demand as `plexlink window` (ui). Without a tray host
+// the window runs on its own and closing it quits.
 package main
 
 import (
@@ -28,17 +32,19 @@ var (
 
 func main() {
 	os.Exit(cli.Main(os.Args[1:], cli.Env{
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		GUI:    runGUI,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		GUI:       runWindow,
+		TrayIcons: cli.TrayIcons{Normal: trayPNG, Relink: trayRelinkPNG},
 		// Commands drop what Fyne logged while initialising (see internal/earlylog):
 		// scripts read their output.
 		BeforeCommand: func() { earlylog.Release(os.Stderr, os.Getenv("PLEXLINK_LOG") == "debug") },
 	}))
 }
 
-// runGUI starts the tray app; only this path initialises Fyne and the display.
-func runGUI(o cli.GUIOptions) int {
+// runWindow runs the Fyne window: the window process under a tray, or the whole app where
+// there is no tray. Only this path initialises Fyne and the display.
+func runWindow(o cli.GUIOptions) int {
 	// What Fyne logged while initialising is its complaint about LANG=C.UTF-8; replay it only
 	// when asked for debug output.
 	earlylog.Release(os.Stderr, os.Getenv("PLEXLINK_LOG") == "debug")
@@ -48,18 +54,18 @@ func runGUI(o cli.GUIOptions) int {
 	}
 	opts := ui.Options{
 		Service:    o.Service,
-		Background: o.Background,
 		Title:      title,
 		OpenURL:    o.OpenURL,
 		Logger:     o.Logger,
 		LinkLock:   o.LinkLock,
 		Icon:       fyne.NewStaticResource("Icon.png", iconPNG),
 		WindowIcon: fyne.NewStaticResource("window.png", windowPNG),
-		TrayIcon:   fyne.NewStaticResource("tray.png", trayPNG),
-		RelinkIcon: fyne.NewStaticResource("tray-relink.png", trayRelinkPNG),
 	}
 	if o.Autostart != nil {
 		opts.Autostart = o.Autostart
+	}
+	if w := o.Window; w != nil {
+		opts.Parent = &ui.Parent{Start: w.Start, Commands: w.Commands, Events: w.Events}
 	}
 	if o.Instance != nil {
 		// A second launch (a double-click while running) shows this instance's window.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,48 +52,41 @@ func (m *memAutostart) Enable() error {
 }
 func (m *memAutostart) Disable() error { return m.set(false) }
 
-func TestStartAtLoginInTrayAndWindow(t *testing.T) {
+func TestStartAtLoginInWindow(t *testing.T) {
 	s := newStack(t, "")
 	auto := &memAutostart{}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
 	h.pump("not linked", h.phase(phaseNotLinked))
+	checked := func() bool { return h.check(CheckAutostart).Checked }
 
-	item := h.trayItem(TrayAutostart)
-	if item.Checked {
+	if checked() {
 		t.Fatal("Start at login is checked while the setting is off")
 	}
-	if !slices.Contains(h.trayLabels(), TrayAutostart) {
-		t.Fatalf("tray %q lacks %q", h.trayLabels(), TrayAutostart)
-	}
-	item.Action()
-	h.pump("autostart on", func() bool { on, _ := auto.Enabled(); return on && h.trayItem(TrayAutostart).Checked })
-	h.settle()
-	if c := h.check(CheckAutostart); !c.Checked {
-		t.Error("the window's check does not follow the tray")
-	}
-
-	// Unchecking in the window turns it off; a failure is reported and the check shows the truth.
 	test.Tap(h.check(CheckAutostart))
-	h.pump("autostart off", func() bool { on, _ := auto.Enabled(); return !on && !h.trayItem(TrayAutostart).Checked })
-	// The setting survives the app's own state resets (a link, an unlink, a status refresh).
-	auto.failWith(nil)
-	h.trayItem(TrayAutostart).Action()
-	h.pump("autostart on again", func() bool { on, _ := auto.Enabled(); return on && h.trayItem(TrayAutostart).Checked })
+	h.pump("autostart on", func() bool { on, _ := auto.Enabled(); return on && checked() })
+	h.settle()
+
+	// Unchecking turns it off; the setting survives the app's own state resets.
+	test.Tap(h.check(CheckAutostart))
+	h.pump("autostart off", func() bool { on, _ := auto.Enabled(); return !on && !checked() })
+	test.Tap(h.check(CheckAutostart))
+	h.pump("autostart on again", func() bool { on, _ := auto.Enabled(); return on && checked() })
 	h.settle()
 	h.c.refresh()
 	h.pump("status read", h.phase(phaseNotLinked))
-	if !h.trayItem(TrayAutostart).Checked {
+	if !checked() {
 		t.Error("a status refresh forgot that Start at login is on")
 	}
-	h.trayItem(TrayAutostart).Action()
-	h.pump("autostart off again", func() bool { on, _ := auto.Enabled(); return !on && !h.trayItem(TrayAutostart).Checked })
+	test.Tap(h.check(CheckAutostart))
+	h.pump("autostart off again", func() bool { on, _ := auto.Enabled(); return !on && !checked() })
 	h.settle()
 
+	// A failure is reported and the check shows the truth.
 	auto.failWith(errors.New("read-only home"))
-	h.trayItem(TrayAutostart).Action()
+	test.Tap(h.check(CheckAutostart))
 	h.pump("failure shown", func() bool { return h.hasText("read-only home") })
-	if h.trayItem(TrayAutostart).Checked {
-		t.Error("the tray shows Start at login on after enabling it failed")
+	if checked() {
+		t.Error("the window shows Start at login on after enabling it failed")
 	}
 }
 
@@ -104,12 +96,12 @@ func TestStartAtLoginLastClickWins(t *testing.T) {
 	auto := &memAutostart{slowOn: 200 * time.Millisecond}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
 	h.pump("not linked", h.phase(phaseNotLinked))
-	h.trayItem(TrayAutostart).Action()
-	h.trayItem(TrayAutostart).Action()
+	h.c.setAutostart(true)
+	h.c.setAutostart(false)
 	time.Sleep(400 * time.Millisecond)
 	h.settle()
-	if on, _ := auto.Enabled(); on || h.trayItem(TrayAutostart).Checked {
-		t.Fatalf("after on+off clicks: setting on=%v, tray checked=%v; want both off", on, h.trayItem(TrayAutostart).Checked)
+	if on, _ := auto.Enabled(); on || h.check(CheckAutostart).Checked {
+		t.Fatalf("after on+off clicks: setting on=%v, window checked=%v; want both off", on, h.check(CheckAutostart).Checked)
 	}
 }
 
@@ -117,7 +109,7 @@ func TestNoStartAtLoginWithoutAutostart(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
 	h.pump("not linked", h.phase(phaseNotLinked))
-	if slices.Contains(h.trayLabels(), TrayAutostart) {
+	if h.hasCheck(CheckAutostart) {
 		t.Error("Start at login offered without an Autostart (demo, go run)")
 	}
 }
@@ -165,23 +157,11 @@ func (h *harness) check(label string) *widget.Check {
 	return nil
 }
 
-// Fyne gives every tray item a new D-Bus id on each menu refresh, and a click on an old id is
-// lost: a render that changes nothing in the menu must leave it alone.
-func TestTrayMenuRefreshedOnlyOnChange(t *testing.T) {
-	s := newStack(t, "")
-	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
-	h.settle()
-	first := h.c.menu.Items[0]
-	h.c.render()
-	h.c.st.notice = "something only the window shows"
-	h.c.render()
-	if h.c.menu.Items[0] != first {
-		t.Fatal("the tray menu was rebuilt although nothing in it changed")
+func (h *harness) hasCheck(label string) bool {
+	for _, o := range h.objects() {
+		if c, ok := o.(*widget.Check); ok && c.Text == label {
+			return true
+		}
 	}
-	h.c.st.linked = true // as after a link: the status line and items change
-	h.c.render()
-	if h.c.menu.Items[0] == first {
-		t.Fatal("the tray menu was not rebuilt when its content changed")
-	}
+	return false
 }

@@ -14,26 +14,20 @@ import (
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
-// trayApp is the Fyne test app plus the desktop tray calls, recorded so tests can inspect them.
-type trayApp struct {
+// recApp is the Fyne test app with notifications recorded so tests can inspect them.
+type recApp struct {
 	fyne.App
-	menuSets  int
-	icon      fyne.Resource
-	trayWin   fyne.Window
 	notifyLog []*fyne.Notification
 }
 
-func (a *trayApp) SetSystemTrayMenu(*fyne.Menu)          { a.menuSets++ }
-func (a *trayApp) SetSystemTrayIcon(r fyne.Resource)     { a.icon = r }
-func (a *trayApp) SetSystemTrayWindow(w fyne.Window)     { a.trayWin = w }
-func (a *trayApp) SendNotification(n *fyne.Notification) { a.notifyLog = append(a.notifyLog, n) }
+func (a *recApp) SendNotification(n *fyne.Notification) { a.notifyLog = append(a.notifyLog, n) }
 
 // harness runs a Controller single-threaded like the real app: background goroutines post
 // to a queue that only the test goroutine drains, so widgets are touched by one goroutine.
 type harness struct {
 	t       *testing.T
 	c       *Controller
-	app     *trayApp
+	app     *recApp
 	queue   chan func()
 	logs    *testenv.SyncBuffer
 	opened  chan string // URLs the controller asked the browser to open
@@ -42,7 +36,7 @@ type harness struct {
 
 func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, app: &trayApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
+	h := &harness{t: t, app: &recApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
 		logs: &testenv.SyncBuffer{}, opened: make(chan string, 16)}
 	o := Options{
 		Backend: b,
@@ -195,33 +189,6 @@ func (h *harness) dialogButton(label string) *widget.Button {
 		}
 	}
 	h.t.Fatalf("no dialog button %q", label)
-	return nil
-}
-
-// trayLabels lists the tray menu; separators show as "---", disabled items with a "(disabled)" suffix.
-func (h *harness) trayLabels() []string {
-	var out []string
-	for _, it := range h.c.menu.Items {
-		switch {
-		case it.IsSeparator:
-			out = append(out, "---")
-		case it.Disabled:
-			out = append(out, it.Label+" (disabled)")
-		default:
-			out = append(out, it.Label)
-		}
-	}
-	return out
-}
-
-func (h *harness) trayItem(label string) *fyne.MenuItem {
-	h.t.Helper()
-	for _, it := range h.c.menu.Items {
-		if it.Label == label {
-			return it
-		}
-	}
-	h.t.Fatalf("no tray item %q in %q", label, h.trayLabels())
 	return nil
 }
 

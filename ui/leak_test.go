@@ -7,7 +7,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestNoGoroutinesLeftAfterQuit quits from the tray in each busy phase (the engine polling,
+// TestNoGoroutinesLeftAfterQuit quits (as the tray's Quit does) in each busy phase (the engine polling,
 // a health check armed, an avatar and the countdown running) and checks that nothing the
 // controller started outlives it. Goroutines that existed before (other tests' Fyne apps,
 // go-keyring's bus) are ignored by the snapshot, nothing else is.
@@ -32,7 +32,7 @@ func TestNoGoroutinesLeftAfterQuit(t *testing.T) {
 			}
 			h := newHarness(t, s.svc, nil)
 			tc.run(t, h)
-			h.trayItem(TrayQuit).Action()
+			h.c.Quit()
 			h.pump("quit", h.quit)
 			h.close()
 			s.srv.Close()

@@ -17,6 +17,7 @@ import (
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -82,7 +83,6 @@ func (c *Controller) render() {
 	}
 	c.spinners = nil
 	c.win.SetContent(c.view())
-	c.renderTray()
 }
 
 // refresh reads the link status from the keychain, then checks the token with plex.tv.
@@ -111,6 +111,7 @@ func (c *Controller) statusRead(st account.Status, err error) {
 		c.st.phase = phaseNotLinked
 	}
 	c.render()
+	c.runStart()
 }
 
 // startLink runs the engine in its own goroutine. A relink keeps the stored token: the
@@ -249,6 +250,7 @@ func (c *Controller) linked(acct *storage.LinkedAccount) {
 		c.st.account = acct
 	}
 	c.log.Info("linked", "user", c.st.username())
+	c.emit(winproto.EventLinked)
 	c.app.SendNotification(fyne.NewNotification(c.opts.Title, "Linked as "+c.st.username()))
 	c.lastCheck = time.Now() // plex.tv validated the token just now
 	c.stopHealth()
@@ -340,6 +342,7 @@ func (c *Controller) unlinked(res account.UnlinkResult, err error) {
 		c.st.notice = "Unlinked on this computer, but plex.tv could not be told; remove the device under Authorized Devices on plex.tv if you want."
 	}
 	c.log.Info("unlinked")
+	c.emit(winproto.EventUnlinked)
 	c.render()
 }
 
@@ -463,6 +466,7 @@ func (c *Controller) applyHealth(st account.Status, err error) {
 			return
 		}
 		c.log.Info("the token was removed outside the app")
+		c.emit(winproto.EventTokenChanged)
 		c.stopHealth()
 		c.st.linked, c.st.account, c.st.relinkNeeded = false, nil, false
 		if c.st.phase == phaseLinked {
@@ -483,8 +487,12 @@ func (c *Controller) applyHealth(st account.Status, err error) {
 	case !*st.Valid && !c.st.relinkNeeded:
 		c.st.relinkNeeded = true
 		c.log.Warn("plex.tv rejected the stored token; relink needed")
-		c.app.SendNotification(fyne.NewNotification(c.opts.Title,
-			"plex.tv no longer accepts the saved token. Relink your Plex account."))
+		if c.opts.Parent != nil {
+			c.emit(winproto.EventRelinkNeeded) // the tray notifies
+		} else {
+			c.app.SendNotification(fyne.NewNotification(c.opts.Title,
+				"plex.tv no longer accepts the saved token. Relink your Plex account."))
+		}
 	case *st.Valid:
 		c.st.relinkNeeded = false
 	}
@@ -567,6 +575,7 @@ func (c *Controller) setAutostart(on bool) {
 				c.log.Warn("changing start at login failed", "on", on, "err", err)
 				c.st.notice = "Could not change start at login: " + err.Error()
 			}
+			c.emit(winproto.EventAutostart)
 			c.render()
 		})
 	})

@@ -1,10 +1,14 @@
 // Package ui is the Fyne window and tray of Plex Link. It renders the states that
 // internal/account and the auth engine report and holds no Plex or keychain logic.
 //
+// It has no tray of its own: internal/tray is the tray process, and starts this window as a
+// child process (`plexlink window`, Options.Parent) when the user asks for it. Without a
+// tray host the window is the whole app and closing it quits.
+//
 // One Controller owns all state. Everything that changes it runs on Fyne's UI goroutine:
-// widget and tray callbacks directly, background work (the engine, health checks, avatar
-// downloads, the countdown) through c.post, which is fyne.Do in the app. After every change
-// render() rebuilds the window content and the tray menu from the state.
+// widget callbacks directly, background work (the engine, health checks, avatar downloads,
+// the countdown, the parent's commands) through c.post, which is fyne.Do in the app. After
+// every change render() rebuilds the window content from the state.
 package ui
 
 import (
@@ -16,11 +20,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 	"github.com/pkg/browser"
 
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -33,7 +37,6 @@ const DefaultTitle = "Plex Link"
 const (
 	defaultHealthEvery = 6 * time.Hour
 	defaultQuitTimeout = 5 * time.Second
-	trayProbeTimeout   = 2 * time.Second
 )
 
 // Backend is what the UI needs from *account.Service; tests and the demo may supply their own.
@@ -51,18 +54,15 @@ var _ Backend = (*account.Service)(nil)
 type Options struct {
 	Service     *account.Service
 	Backend     Backend
-	Background  bool               // start hidden in the tray (login start); ignored without a tray
 	Title       string             // "" → "Plex Link"
 	OpenURL     func(string) error // nil → browser.OpenURL
 	HealthEvery time.Duration      // 0 → 6h
-	NoTray      bool               // run as a plain window app (Run sets it when no tray host exists)
 	Logger      *slog.Logger       // nil → slog.Default()
 	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
 	Icon        fyne.Resource      // app icon (notifications) and window icon; nil → AppIcon()
 	WindowIcon  fyne.Resource      // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
-	TrayIcon    fyne.Resource      // tray icon (drawn to read at 16–24 px); nil → Icon
-	RelinkIcon  fyne.Resource      // tray icon when relinking is needed; nil → RelinkIcon()
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
+	Parent      *Parent            // the tray process this window belongs to; nil: the window is the app
 	// LinkLock is taken for every link run so a terminal `plexlink link` and the window never
 	// poll at once; its error is shown as is. nil → no lock.
 	LinkLock  func() (unlock func(), err error)
@@ -76,7 +76,7 @@ type Autostart interface {
 	Disable() error
 }
 
-// Controller owns the window, the tray menu and the state they show.
+// Controller owns the window and the state it shows.
 type Controller struct {
 	app     fyne.App
 	win     fyne.Window
@@ -85,10 +85,8 @@ type Controller struct {
 	log     *slog.Logger
 	post    func(func()) // runs f on the UI goroutine
 
-	tray     desktop.App // nil without a tray
-	menu     *fyne.Menu  // the one tray menu: mutated and refreshed, never replaced
-	menuSig  string      // what the tray menu shows now (see renderTray)
-	trayIcon fyne.Resource
+	events chan string // to the parent (Options.Parent), written by one goroutine
+	start  string      // the parent's first command, run once the keychain was read
 
 	ctx  context.Context // the app's lifetime; Quit cancels it
 	stop context.CancelFunc
@@ -113,9 +111,8 @@ type Controller struct {
 	spinners  []*widget.Activity
 }
 
-// NewController builds the window and, when the app supports it and o.NoTray is false, the
-// tray. It shows the window unless o.Background and a tray exist, and starts reading the
-// link status in the background.
+// NewController builds and shows the window and starts reading the link status in the
+// background.
 func NewController(a fyne.App, o Options) *Controller {
 	return newController(a, o, fyne.Do)
 }
@@ -139,12 +136,6 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	if o.Icon == nil {
 		o.Icon = AppIcon()
 	}
-	if o.TrayIcon == nil {
-		o.TrayIcon = o.Icon
-	}
-	if o.RelinkIcon == nil {
-		o.RelinkIcon = RelinkIcon()
-	}
 	c := &Controller{app: a, opts: o, backend: o.Backend, log: o.Logger, post: post, quitDone: make(chan struct{})}
 	if c.backend == nil && o.Service != nil {
 		c.backend = o.Service
@@ -158,17 +149,7 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.win.SetIcon(o.WindowIcon)
 	c.win.Resize(fyne.NewSize(440, 340))
 	c.win.Canvas().SetOnTypedKey(c.typedKey)
-
-	if t, ok := a.(desktop.App); ok && !o.NoTray {
-		c.tray = t
-		c.menu = fyne.NewMenu(o.Title)
-		c.menu.Items = c.trayItems()
-		// Set once: a new *fyne.Menu on a running tray loses Fyne's Quit until the next refresh.
-		t.SetSystemTrayMenu(c.menu)
-		t.SetSystemTrayWindow(c.win)
-	}
-	// Set after SetSystemTrayWindow, which installs its own intercept.
-	c.win.SetCloseIntercept(c.closeWindow)
+	c.win.SetCloseIntercept(c.Quit)
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
 
 	if o.Autostart != nil {
@@ -179,10 +160,13 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 		}
 		c.st.autostart = on
 	}
-	c.render()
-	if !o.Background || c.tray == nil {
-		c.show()
+	if o.Parent != nil {
+		c.start = o.Parent.Start
+		c.startParent(o.Parent)
 	}
+	c.render()
+	c.show()
+	c.emit(winproto.EventReady)
 	c.refresh()
 	return c
 }
@@ -193,12 +177,6 @@ func Run(o Options) int {
 		o.Logger = slog.Default()
 	}
 	a := app.NewWithID(AppID)
-	if !o.NoTray {
-		if why := trayUnavailable(trayProbeTimeout); why != "" {
-			o.Logger.Info("no system tray; running as a plain window (closing it quits)", "reason", why)
-			o.NoTray = true
-		}
-	}
 	c := NewController(a, o)
 	if o.Ready != nil {
 		o.Ready(c)
@@ -208,16 +186,13 @@ func Run(o Options) int {
 	return 0
 }
 
-// Window is the main window (for main.go and tests).
-func (c *Controller) Window() fyne.Window { return c.win }
-
-// Menu is the tray menu, nil without a tray.
-func (c *Controller) Menu() *fyne.Menu { return c.menu }
-
 // Show brings the window up; safe from any goroutine (e.g. when a second instance starts).
 func (c *Controller) Show() { c.post(c.show) }
 
 func (c *Controller) show() {
+	if c.quitting {
+		return
+	}
 	c.visible = true
 	c.win.Show()
 	c.win.RequestFocus()
@@ -228,15 +203,6 @@ func (c *Controller) hide() {
 	c.win.Hide()
 }
 
-// closeWindow hides to the tray when there is one; without a tray closing is quitting.
-func (c *Controller) closeWindow() {
-	if c.tray != nil {
-		c.hide()
-		return
-	}
-	c.Quit()
-}
-
 // Quit cancels the engine, waits (bounded) for it to stop, then exits the app. It returns at
 // once: the waiting happens off the UI goroutine.
 func (c *Controller) Quit() {
@@ -244,6 +210,7 @@ func (c *Controller) Quit() {
 		return
 	}
 	c.quitting = true
+	c.emit(winproto.EventClosing)
 	c.stopHealth()
 	c.hide()
 	c.stop()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -84,7 +86,7 @@ func (h *harness) startLinking(button string) string {
 	return h.c.st.ev.Code
 }
 
-func TestNotLinkedWindowAndTray(t *testing.T) {
+func TestNotLinkedWindow(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
 	h.pump("not linked", h.phase(phaseNotLinked))
@@ -94,41 +96,14 @@ func TestNotLinkedWindowAndTray(t *testing.T) {
 	}
 	h.requireText("Link your Plex account")
 	h.requireButtons(ButtonLink)
-	want := []string{"Not linked (disabled)", "---", "Link Plex account…", "Unlink (disabled)", "Open Plex Link", "---", "Quit"}
-	if got := h.trayLabels(); !slices.Equal(got, want) {
-		t.Errorf("tray %q, want %q", got, want)
-	}
-	checkOneQuit(t, h.c.menu)
-	if h.app.menuSets != 1 {
-		t.Errorf("SetSystemTrayMenu called %d times; the one menu must be kept and refreshed", h.app.menuSets)
-	}
-	if h.app.trayWin != h.c.win {
-		t.Error("the tray does not control the window")
-	}
-	if h.app.icon != AppIcon() {
-		t.Error("tray icon is not the app icon")
+	if !h.c.visible {
+		t.Error("the window is not shown")
 	}
 	if h.c.healthTimer != nil {
 		t.Error("a health timer runs while not linked")
 	}
 	if n := s.srv.Count(plextvtest.RouteUser); n != 0 {
 		t.Errorf("%d GET /user calls while not linked", n)
-	}
-}
-
-func checkOneQuit(t *testing.T, m *fyne.Menu) {
-	t.Helper()
-	quits := 0
-	for i, it := range m.Items {
-		if it.IsQuit {
-			quits++
-			if it.Action == nil || i != len(m.Items)-1 || it.Label != TrayQuit {
-				t.Errorf("Quit item %d %q must be last and have an Action", i, it.Label)
-			}
-		}
-	}
-	if quits != 1 {
-		t.Errorf("%d Quit items, want exactly 1", quits)
 	}
 }
 
@@ -212,11 +187,6 @@ func TestLinkFlow(t *testing.T) {
 	if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Linked as") {
 		t.Error("no 'Linked as' notification")
 	}
-	want := []string{"Linked as " + s.srv.Username() + " (disabled)", "---", "Relink Plex account…", "Copy token", "Unlink", "Open Plex Link", "---", "Quit"}
-	if got := h.trayLabels(); !slices.Equal(got, want) {
-		t.Errorf("tray %q, want %q", got, want)
-	}
-	checkOneQuit(t, h.c.menu)
 	if h.c.healthTimer == nil {
 		t.Error("no health timer while linked")
 	}
@@ -287,10 +257,9 @@ func TestEscapeCancelsAndEnterLinks(t *testing.T) {
 	if h.c.st.phase != phaseNotLinked || h.c.linkCancel != nil {
 		t.Errorf("Escape did not cancel linking (phase %v)", h.c.st.phase)
 	}
-	h.c.show()
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if h.c.visible {
-		t.Error("Escape did not hide the window to the tray")
+	if h.c.quitting {
+		t.Error("Escape quit the only window of a tray-less app")
 	}
 }
 
@@ -358,24 +327,20 @@ func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
 		t.Error("health timer still armed after unlink")
 	}
 	h.requireButtons(ButtonLink)
-	if got := h.trayLabels()[0]; got != "Not linked (disabled)" {
-		t.Errorf("tray status %q", got)
-	}
 }
 
-func TestTrayUnlinkShowsWindowAndConfirms(t *testing.T) {
+// The tray's Unlink… starts the window with "unlink": it asks first, and a confirmed unlink
+// is reported back to the tray.
+func TestParentUnlinkAsksThenConfirms(t *testing.T) {
 	s := linkedStack(t)
-	h := newHarness(t, s.svc, func(o *Options) { o.Background = true })
-	h.pump("linked", h.phase(phaseLinked))
-	if h.c.visible {
-		t.Fatal("Background started with the window shown")
-	}
-	h.trayItem(TrayUnlink).Action()
-	if !h.c.visible || h.c.confirm == nil {
-		t.Fatal("tray Unlink must show the window with a confirmation")
+	p := newParentPipes(t, winproto.CmdUnlink)
+	h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent })
+	h.pump("the unlink confirmation", func() bool { return h.c.st.phase == phaseLinked && h.c.confirm != nil })
+	if !h.c.visible {
+		t.Fatal("the window is not shown")
 	}
 	if s.token(t) == "" {
-		t.Fatal("tray Unlink removed the token before confirmation")
+		t.Fatal("Unlink removed the token before confirmation")
 	}
 	// Enter confirms (the Xvfb layer presses Return instead of finding the dialog button).
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -383,6 +348,7 @@ func TestTrayUnlinkShowsWindowAndConfirms(t *testing.T) {
 	if s.token(t) != "" {
 		t.Error("token still stored")
 	}
+	p.waitEvents(t, winproto.EventReady, winproto.EventUnlinked)
 }
 
 func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
@@ -391,13 +357,13 @@ func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
 	h := newHarness(t, s.svc, nil)
 	h.pump("linked", h.phase(phaseLinked))
 
-	h.trayItem(TrayRelink).Action()
+	h.tap(ButtonRelink)
 	h.pump("a code", func() bool { return h.c.st.ev.Code != "" })
 	code := h.c.st.ev.Code
 	h.requireText("Relink your Plex account", code)
 	sameToken(t, "while relinking", s.token(t), old)
-	if got := h.trayLabels()[0]; !strings.HasPrefix(got, "Linked as") {
-		t.Errorf("tray status during relink %q", got)
+	if !h.c.st.linked {
+		t.Error("the window forgot the stored link while relinking")
 	}
 
 	minted, err := s.srv.Approve(code)
@@ -465,18 +431,12 @@ func TestHealthCheck(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
 		h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
-		if h.c.st.relinkNeeded || h.app.icon != AppIcon() {
+		if h.c.st.relinkNeeded {
 			t.Fatal("a valid token shows as needing relink")
 		}
 		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
 			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
 		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
-		if h.app.icon != RelinkIcon() {
-			t.Error("tray icon has no badge")
-		}
-		if got := h.trayLabels()[0]; got != "Relink needed (disabled)" {
-			t.Errorf("tray status %q", got)
-		}
 		h.requireText("no longer accepts the saved token")
 		h.requireButtons(ButtonRelink)
 		if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Relink") {
@@ -490,6 +450,19 @@ func TestHealthCheck(t *testing.T) {
 			t.Error("the relink notification repeats on every check")
 		}
 	})
+	t.Run("401 under a tray: the tray is told, it notifies", func(t *testing.T) {
+		s := linkedStack(t)
+		p := newParentPipes(t, winproto.CmdShow)
+		h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent; o.HealthEvery = 50 * time.Millisecond })
+		h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
+		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
+			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
+		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
+		p.waitEvents(t, winproto.EventReady, winproto.EventRelinkNeeded)
+		if len(h.app.notifyLog) != 0 {
+			t.Error("the window notified although its tray does")
+		}
+	})
 	t.Run("503 changes nothing", func(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
@@ -498,7 +471,7 @@ func TestHealthCheck(t *testing.T) {
 		checks := s.srv.Count(plextvtest.RoutePing)
 		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
 		h.settle()
-		if h.c.st.relinkNeeded || h.c.st.phase != phaseLinked || h.app.icon != AppIcon() {
+		if h.c.st.relinkNeeded || h.c.st.phase != phaseLinked {
 			t.Errorf("a 503 changed the state (phase %v, relink %v)", h.c.st.phase, h.c.st.relinkNeeded)
 		}
 		if s.token(t) == "" {
@@ -528,7 +501,7 @@ func TestQuitCancelsEngineAndExits(t *testing.T) {
 	h := newHarness(t, rec, nil)
 	h.pump("not linked", h.phase(phaseNotLinked))
 	h.startLinking(ButtonLink)
-	h.trayItem(TrayQuit).Action()
+	h.c.Quit()
 	h.pump("quit", h.quit)
 	if !rec.returned() {
 		t.Error("the app quit before the engine stopped")
@@ -538,35 +511,79 @@ func TestQuitCancelsEngineAndExits(t *testing.T) {
 	}
 }
 
-func TestNoTrayWindowApp(t *testing.T) {
+// Under a tray the window obeys the tray's commands, Escape closes it, and it quits when
+// the tray goes away (its stdin ends).
+func TestParentCommands(t *testing.T) {
 	s := newStack(t, "")
-	h := newHarness(t, s.svc, func(o *Options) { o.NoTray = true; o.Background = true })
+	p := newParentPipes(t, winproto.CmdShow)
+	h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent })
 	h.pump("not linked", h.phase(phaseNotLinked))
-	if h.c.menu != nil || h.app.menuSets != 0 || h.app.trayWin != nil {
-		t.Fatal("a tray was set up with NoTray")
+	p.waitEvents(t, winproto.EventReady)
+	h.c.hide()
+	p.send(t, winproto.Message{Cmd: winproto.CmdShow})
+	h.pump("shown again", func() bool { return h.c.visible })
+	p.send(t, winproto.Message{Cmd: "a-command-from-a-newer-tray"})
+	p.send(t, winproto.Message{Cmd: winproto.CmdLink})
+	h.pump("a code", func() bool { return h.c.st.phase == phaseLinking && h.c.st.ev.Code != "" })
+	minted, err := s.srv.Approve(h.c.st.ev.Code)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !h.c.visible {
-		t.Error("without a tray, Background must still show the window")
+	h.pump("linked", h.phase(phaseLinked))
+	sameToken(t, "after linking", s.token(t), minted)
+	p.waitEvents(t, winproto.EventReady, winproto.EventLinked)
+	if strings.Contains(p.events.String(), minted) {
+		t.Error("the token went over the pipe")
 	}
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if !h.c.visible {
-		t.Error("Escape hid the only window of a tray-less app")
+	if !h.c.quitting {
+		t.Error("Escape did not close a window that belongs to a tray")
 	}
-	h.c.closeWindow()
 	h.pump("quit", h.quit)
 }
 
-func TestCloseHidesToTray(t *testing.T) {
-	h := newHarness(t, newStack(t, "").svc, nil)
+func TestParentGoneQuits(t *testing.T) {
+	p := newParentPipes(t, winproto.CmdShow)
+	h := newHarness(t, newStack(t, "").svc, func(o *Options) { o.Parent = p.parent })
 	h.pump("not linked", h.phase(phaseNotLinked))
-	h.c.closeWindow()
-	if h.c.visible || h.c.quitting {
-		t.Error("closing the window with a tray must hide it, not quit")
+	p.w.Close() // the tray died
+	h.pump("quit", h.quit)
+}
+
+// parentPipes plays the tray: commands go in through a pipe, events are collected.
+type parentPipes struct {
+	parent *Parent
+	w      *io.PipeWriter
+	events *testenv.SyncBuffer
+}
+
+func newParentPipes(t *testing.T, start string) *parentPipes {
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	p := &parentPipes{w: w, events: &testenv.SyncBuffer{}}
+	p.parent = &Parent{Start: start, Commands: r, Events: p.events}
+	return p
+}
+
+func (p *parentPipes) send(t *testing.T, m winproto.Message) {
+	t.Helper()
+	if err := winproto.Write(p.w, m); err != nil {
+		t.Fatal(err)
 	}
-	h.trayItem(TrayOpen).Action()
-	if !h.c.visible {
-		t.Error("Open Plex Link did not show the window")
+}
+
+// waitEvents waits until the window has sent exactly these events, in order.
+func (p *parentPipes) waitEvents(t *testing.T, want ...string) {
+	t.Helper()
+	var got []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		got = nil
+		_ = winproto.Read(strings.NewReader(p.events.String()), func(m winproto.Message) { got = append(got, m.Event) }, nil)
+		if slices.Equal(got, want) {
+			return
+		}
 	}
+	t.Errorf("events %q, want %q", got, want)
 }
 
 func TestUsableAt360x240(t *testing.T) {
@@ -621,37 +638,6 @@ func TestIcons(t *testing.T) {
 	}
 	if _, _, _, a := base.At(2, 2).RGBA(); a != 0 {
 		t.Error("the icon corner is not transparent")
-	}
-}
-
-func TestTrayProbeReasons(t *testing.T) {
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-	if why := trayUnavailable(time.Second); !strings.Contains(why, "DBUS_SESSION_BUS_ADDRESS") {
-		t.Errorf("no bus: %q", why)
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
-	if why := trayUnavailable(time.Second); !strings.Contains(why, "unreachable") {
-		t.Errorf("dead bus: %q", why)
-	}
-}
-
-// TestTrayProbeOnRealBus runs the probe against a private dbus-daemon, first without and then
-// with a StatusNotifierWatcher (the tray host) on it.
-func TestTrayProbeOnRealBus(t *testing.T) {
-	sess, err := testenv.StartSession()
-	testenv.Require(t, err)
-	t.Cleanup(func() { _ = sess.Stop() })
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sess.BusAddress)
-	if why := trayUnavailable(2 * time.Second); !strings.Contains(why, "StatusNotifierWatcher") {
-		t.Errorf("bus without a tray host: %q", why)
-	}
-	w, err := testenv.StartWatcher(sess.BusAddress)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = w.Stop() })
-	if why := trayUnavailable(2 * time.Second); why != "" {
-		t.Errorf("bus with a tray host: %q", why)
 	}
 }
 

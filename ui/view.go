@@ -288,8 +288,8 @@ func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {
 func layoutSpacer() fyne.CanvasObject { return widget.NewLabel("") }
 
 // typedKey: Enter does what the highlighted (primary) button of the screen does, so a
-// keyboard user never needs the mouse; Escape cancels the engine or the dialog, or hides the
-// window to the tray.
+// keyboard user never needs the mouse; Escape cancels the engine or the dialog, or closes a
+// window that belongs to a tray (the tray stays).
 func (c *Controller) typedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
@@ -319,8 +319,8 @@ func (c *Controller) typedKey(ev *fyne.KeyEvent) {
 			c.confirm.Hide()
 		case c.st.phase == phaseLinking:
 			c.cancelLink()
-		case c.tray != nil:
-			c.hide()
+		case c.opts.Parent != nil:
+			c.Quit()
 		}
 	}
 }

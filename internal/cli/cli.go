@@ -44,6 +44,9 @@ type GUIOptions struct {
 	LinkLock func() (unlock func(), err error)
 	// Autostart is nil in the demo and in builds run from a temporary directory.
 	Autostart *Autostart
+	// Window is set in the window process a tray started (`plexlink window`); nil for the
+	// one-process window of a session without a tray.
+	Window *WindowIO
 }
 
 // Env is the process's outside world, injectable for tests.
@@ -53,6 +56,8 @@ type Env struct {
 	Environ        func() []string // the environment `exec` passes on; nil → os.Environ
 	// GUI starts the tray app and returns its exit code; nil in builds without a GUI.
 	GUI func(GUIOptions) int
+	// TrayIcons are the tray process's icons; without them the GUI runs as one window.
+	TrayIcons TrayIcons
 	// BeforeCommand runs once a command (not the tray app) is chosen, before it runs.
 	BeforeCommand func()
 }
@@ -127,7 +132,7 @@ func Main(args []string, env Env) int {
 		return usageError(env, "--background starts the tray app and takes no command")
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
-	if env.BeforeCommand != nil && cmd != "demo" {
+	if env.BeforeCommand != nil && cmd != "demo" && cmd != "window" {
 		env.BeforeCommand()
 	}
 	switch cmd {
@@ -149,6 +154,8 @@ func Main(args []string, env Env) int {
 		return cmdTools(g, cmdArgs, env)
 	case "demo":
 		return cmdDemo(g, cmdArgs, env)
+	case "window": // started by the tray process, not listed in the usage
+		return cmdWindow(g, cmdArgs, env)
 	case "fake-server":
 		return cmdFakeServer(cmdArgs, env)
 	case "version":

@@ -3,14 +3,35 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/tray"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
-// runGUI starts the tray app with the service the settings describe.
+// TrayIcons are the PNG tray icons main.go embeds.
+type TrayIcons struct{ Normal, Relink []byte }
+
+// WindowIO is the window process's link to the tray that started it (internal/winproto on
+// its stdin and stdout).
+type WindowIO struct {
+	Start    string    // winproto.CmdShow, CmdLink or CmdUnlink
+	Commands io.Reader // tray → window
+	Events   io.Writer // window → tray
+}
+
+// trayProbeTimeout bounds the D-Bus question whether a tray host exists.
+const trayProbeTimeout = 2 * time.Second
+
+// runGUI starts the desktop app: the tray process when the session has a tray, which starts
+// the Fyne window as a child process on demand; otherwise one plain Fyne window that quits
+// when closed.
 func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 	if env.GUI == nil {
 		return fail(env, exitFailure, "this build has no tray app; use the commands in `plexlink help`")
@@ -28,16 +49,120 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 	if inst != nil {
 		defer inst.Close()
 	}
-	o := GUIOptions{
-		Service:    svc,
-		Background: g.background,
-		Demo:       demo,
-		OpenURL:    openBrowser,
-		Logger:     logger,
-		Instance:   inst,
-		LinkLock:   func() (func(), error) { return linkLock(service, logger) },
-	}
+	var auto *Autostart
 	if !demo {
+		auto = newAutostart()
+	}
+	if why := desktop.TrayUnavailable(trayProbeTimeout); why != "" || env.TrayIcons.Normal == nil {
+		if why == "" {
+			why = "this build has no tray icons"
+		}
+		logger.Info("no system tray; running as a plain window (closing it quits)", "reason", why)
+		return env.GUI(GUIOptions{
+			Service:   svc,
+			Demo:      demo,
+			OpenURL:   openBrowser,
+			Logger:    logger,
+			Instance:  inst,
+			LinkLock:  func() (func(), error) { return linkLock(service, logger) },
+			Autostart: auto,
+		})
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fail(env, exitFailure, "finding this program to start its window: %v", err)
+	}
+	o := tray.Options{
+		Backend:    svc,
+		Title:      guiTitle(demo),
+		Launch:     tray.ProcessLauncher(exe, windowArgs(g, demo), windowEnv(service), logger),
+		Clipboard:  tray.NewClipboard(),
+		Notify:     tray.Notifier(guiTitle(demo)),
+		ShowWindow: !g.background,
+		Logger:     logger,
+	}
+	if auto != nil {
+		o.Autostart = auto
+	}
+	if inst != nil {
+		o.Requests = inst.Requests()
+	}
+	return tray.Run(o, tray.Icons{Normal: env.TrayIcons.Normal, Relink: env.TrayIcons.Relink})
+}
+
+func guiTitle(demo bool) string {
+	if demo {
+		return "Plex Link (demo)"
+	}
+	return "Plex Link"
+}
+
+// windowArgs start this program as the window process with the tray's settings. Only
+// addresses travel in argv; the window reads the token from the keychain itself.
+func windowArgs(g globals, demo bool) []string {
+	var args []string
+	if g.serverURL != "" {
+		args = append(args, "--server-url", g.serverURL)
+	}
+	if g.linkURL != "" {
+		args = append(args, "--link-url", g.linkURL)
+	}
+	args = append(args, "window")
+	if demo {
+		args = append(args, "--demo")
+	}
+	return args
+}
+
+// windowEnv is this process's environment with the keychain service the tray uses (the
+// demo's own one is not in the environment).
+func windowEnv(service string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PLEXLINK_KEYRING_SERVICE=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "PLEXLINK_KEYRING_SERVICE="+service)
+}
+
+// cmdWindow is the window process the tray starts (`plexlink window [--link|--unlink]`):
+// a Fyne window that speaks internal/winproto on stdin/stdout and exits when closed. It
+// takes no single-instance lock: the tray owns that and starts at most one window.
+func cmdWindow(g globals, args []string, env Env) int {
+	fs := newFlagSet("window", env)
+	g.register(fs)
+	link := fs.Bool("link", false, "start linking at once")
+	unlink := fs.Bool("unlink", false, "ask to unlink at once")
+	demo := fs.Bool("demo", false, "the demo's title; no start at login")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	if env.GUI == nil {
+		return fail(env, exitFailure, "this build has no window; use the commands in `plexlink help`")
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	logger := newLogger(env)
+	service := keyringService(env)
+	start := "show"
+	switch {
+	case *link:
+		start = "link"
+	case *unlink:
+		start = "unlink"
+	}
+	o := GUIOptions{
+		Service:  svc,
+		Demo:     *demo,
+		OpenURL:  openBrowser,
+		Logger:   logger,
+		LinkLock: func() (func(), error) { return linkLock(service, logger) },
+		Window:   &WindowIO{Start: start, Commands: os.Stdin, Events: env.Stdout},
+	}
+	if !*demo {
 		o.Autostart = newAutostart()
 	}
 	return env.GUI(o)

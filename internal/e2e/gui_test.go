@@ -596,3 +596,87 @@ func TestGUIBackgroundStart(t *testing.T) {
 	}
 	g.quit(tray)
 }
+
+// The tray process (`plexlink --background`) draws nothing itself: no Fyne, no GL context,
+// no window; the window is a child process that exists only while it is open, and its
+// memory goes with it.
+func TestGUITrayProcessIsLight(t *testing.T) {
+	g := newGUI(t, true)
+	app, err := testenv.StartApp(g.bin, g.env, "--background")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	tray := g.openTray()
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+	if err := g.x.WaitNoWindow(windowTitle, time.Second); err != nil {
+		g.fatal("--background showed a window: %v", err)
+	}
+	maps, err := testenv.MappedFiles(app.Pid())
+	if err != nil {
+		g.fatal("%v", err)
+	}
+	t.Logf("tray process maps: %s", strings.Join(maps, " "))
+	for _, m := range maps {
+		base := filepath.Base(m)
+		// The binary links libGL (the window needs it), so the loader maps the dispatch
+		// library; a GL driver or a GLX vendor library means a GL context was made.
+		if strings.Contains(base, "_dri") || strings.Contains(base, "gallium") || strings.Contains(base, "GLX_mesa") || strings.Contains(base, "swrast") {
+			g.fatal("the tray process loaded a GL driver: %s", m)
+		}
+	}
+	if kids := testenv.Tree(app.Pid()); len(kids) != 1 {
+		g.fatal("the tray at a background start has child processes: %v", kids)
+	}
+	time.Sleep(2 * time.Second)
+	ticks0, _ := testenv.TreeCPUTicks(app.Pid())
+	time.Sleep(20 * time.Second)
+	rss1, _ := testenv.TreeRSSKiB(app.Pid())
+	ticks1, _ := testenv.TreeCPUTicks(app.Pid())
+	t.Logf("plexlink tray, idle, window never opened: RSS %.1f MiB (tree), %d CPU ticks in 20 s", float64(rss1)/1024, ticks1-ticks0)
+	if rss1 > 40*1024 {
+		t.Errorf("tray RSS %.1f MiB after 20 s idle, want ≤ 40 MiB (the benchmark's target is tighter)", float64(rss1)/1024)
+	}
+	if ticks1-ticks0 > 10 {
+		t.Errorf("the idle tray used %d CPU ticks in 20 s, want ≤ 10 here (the benchmark's target is 2)", ticks1-ticks0)
+	}
+
+	// Open: a window process appears; closing the window ends it; Open again starts a new one.
+	g.click(tray, trayOpen)
+	win, err := g.x.WaitWindow(windowTitle, 10*time.Second)
+	if err != nil {
+		g.fatal("Open Plex Link did not show the window: %v", err)
+	}
+	tree := testenv.Tree(app.Pid())
+	if len(tree) != 2 {
+		g.fatal("with the window open the tray has processes %v, want itself and one window", tree)
+	}
+	child := tree[1]
+	g.pids = append(g.pids, child)
+	open, _ := testenv.TreeRSSKiB(app.Pid())
+	t.Logf("plexlink tray + window: RSS %.1f MiB (tree)", float64(open)/1024)
+	g.click(tray, trayOpen) // a second Open focuses the window, it starts no other
+	time.Sleep(500 * time.Millisecond)
+	if tree := testenv.Tree(app.Pid()); len(tree) != 2 {
+		g.fatal("a second Open started another process: %v", tree)
+	}
+	if err := g.x.CloseWindow(win); err != nil {
+		g.fatal("%v", err)
+	}
+	start := time.Now()
+	for testenv.Alive(child) {
+		if time.Since(start) > 8*time.Second {
+			g.fatal("the window process %d still runs 8 s after its window closed", child)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	after, _ := testenv.TreeRSSKiB(app.Pid())
+	t.Logf("window process gone %v after its window closed; tray RSS %.1f MiB", time.Since(start).Round(time.Millisecond), float64(after)/1024)
+	if after > 40*1024 {
+		t.Errorf("tray RSS %.1f MiB after the window closed, want ≤ 40 MiB", float64(after)/1024)
+	}
+	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+	g.quit(tray)
+}

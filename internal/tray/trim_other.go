@@ -1,0 +1,5 @@
+//go:build !linux
+
+package tray
+
+func trimCode() int64 { return 0 }
