@@ -56,7 +56,7 @@ func TestStartAtLoginInWindow(t *testing.T) {
 	s := newStack(t, "")
 	auto := &memAutostart{}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	checked := func() bool { return h.check(CheckAutostart).Checked }
 
 	if checked() {
@@ -72,10 +72,9 @@ func TestStartAtLoginInWindow(t *testing.T) {
 	test.Tap(h.check(CheckAutostart))
 	h.pump("autostart on again", func() bool { on, _ := auto.Enabled(); return on && checked() })
 	h.settle()
-	h.c.refresh()
-	h.pump("status read", h.phase(phaseNotLinked))
+	h.c.dispatch(evUnlinkDone{}) // the one event that starts from a fresh Screen
 	if !checked() {
-		t.Error("a status refresh forgot that Start at login is on")
+		t.Error("a fresh screen forgot that Start at login is on")
 	}
 	test.Tap(h.check(CheckAutostart))
 	h.pump("autostart off again", func() bool { on, _ := auto.Enabled(); return !on && !checked() })
@@ -95,9 +94,9 @@ func TestStartAtLoginLastClickWins(t *testing.T) {
 	s := newStack(t, "")
 	auto := &memAutostart{slowOn: 200 * time.Millisecond}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
-	h.pump("not linked", h.phase(phaseNotLinked))
-	h.c.setAutostart(true)
-	h.c.setAutostart(false)
+	h.pump("not linked", h.phase(NotLinked))
+	h.c.dispatch(evAutostart{true})
+	h.c.dispatch(evAutostart{false})
 	time.Sleep(400 * time.Millisecond)
 	h.settle()
 	if on, _ := auto.Enabled(); on || h.check(CheckAutostart).Checked {
@@ -108,7 +107,7 @@ func TestStartAtLoginLastClickWins(t *testing.T) {
 func TestNoStartAtLoginWithoutAutostart(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	if h.hasCheck(CheckAutostart) {
 		t.Error("Start at login offered without an Autostart (demo, go run)")
 	}
@@ -126,7 +125,7 @@ func TestLinkLockRefusesWhileAnotherLinks(t *testing.T) {
 			return func() { held.Store(false) }, nil
 		}
 	})
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 
 	held.Store(true) // a terminal `plexlink link` holds the lock
 	h.tap(ButtonLink)
@@ -137,7 +136,7 @@ func TestLinkLockRefusesWhileAnotherLinks(t *testing.T) {
 
 	held.Store(false)
 	h.tap(ButtonLink)
-	h.pump("linking", h.phase(phaseLinking))
+	h.pump("linking", h.phase(Linking))
 	if !held.Load() {
 		t.Fatal("the window links without holding the link lock")
 	}

@@ -104,14 +104,35 @@ func (h *harness) settle() {
 	}
 }
 
-func (h *harness) phase(p phase) func() bool { return func() bool { return h.c.st.phase == p } }
+func (h *harness) phase(k Kind) func() bool { return func() bool { return h.c.screen.Kind == k } }
 
+// objects are what the user can see: the window's and its dialogs' objects whose own and
+// ancestors' Visible() hold (the view keeps every page, hidden, in the tree).
 func (h *harness) objects() []fyne.CanvasObject {
-	objs := test.LaidOutObjects(h.c.win.Content())
-	for _, o := range h.c.win.Canvas().Overlays().List() {
-		objs = append(objs, test.LaidOutObjects(o)...)
+	var out []fyne.CanvasObject
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		out = append(out, o)
+		switch w := o.(type) {
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
 	}
-	return objs
+	test.LaidOutObjects(h.c.win.Content()) // lays out, so scroll and wrap containers have children
+	walk(h.c.win.Content())
+	for _, o := range h.c.win.Canvas().Overlays().List() {
+		walk(o)
+	}
+	return out
 }
 
 // texts lists the label, entry and button texts of the window and its dialogs.

@@ -16,14 +16,14 @@ func saveFailed(t *testing.T) (*stack, *harness, string) {
 	t.Helper()
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	code := h.startLinking(ButtonLink)
 	s.store.SetUnavailable(true)
 	minted, err := s.srv.Approve(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.pump("save failure", func() bool { return h.c.st.phase == phaseFailed && h.c.st.fail == failSave })
+	h.pump("save failure", func() bool { return h.c.screen.Kind == Failed && h.c.screen.Fail == FailSave })
 	return s, h, minted
 }
 
@@ -33,7 +33,7 @@ func TestEnterRetriesSave(t *testing.T) {
 	s, h, minted := saveFailed(t)
 	s.store.SetUnavailable(false)
 	h.pressEnter()
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 	sameToken(t, "after Enter", s.token(t), minted)
 	if n := s.srv.Count(plextvtest.RouteCreatePin); n != 1 {
 		t.Errorf("Enter went through plex.tv again (%d PINs created)", n)
@@ -46,8 +46,8 @@ func TestEnterRetriesStatus(t *testing.T) {
 	s := linkedStack(t)
 	s.store.SetUnavailable(true)
 	h := newHarness(t, s.svc, nil)
-	h.pump("failure", func() bool { return h.c.st.phase == phaseFailed && h.c.st.fail == failStatus })
+	h.pump("failure", func() bool { return h.c.screen.Kind == Failed && h.c.screen.Fail == FailStatus })
 	s.store.SetUnavailable(false)
 	h.pressEnter()
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 }

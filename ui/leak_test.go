@@ -18,11 +18,11 @@ func TestNoGoroutinesLeftAfterQuit(t *testing.T) {
 		run  func(t *testing.T, h *harness)
 	}{
 		{"polling", func(t *testing.T, h *harness) {
-			h.pump("not linked", h.phase(phaseNotLinked))
+			h.pump("not linked", h.phase(NotLinked))
 			h.startLinking(ButtonLink)
 		}},
 		{"linked", func(t *testing.T, h *harness) {
-			h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
+			h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && !h.c.lastCheck.IsZero() })
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,9 +36,9 @@ func (c *Controller) startParent(p *Parent) {
 			case winproto.CmdShow:
 				c.post(c.show)
 			case winproto.CmdLink:
-				c.post(c.startLink)
+				c.post(func() { c.show(); c.dispatch(evLink{}) })
 			case winproto.CmdUnlink:
-				c.post(c.askUnlink)
+				c.post(func() { c.show(); c.dispatch(evAskUnlink{}) })
 			case winproto.CmdQuit:
 				c.post(c.Quit)
 			default:
@@ -71,8 +71,8 @@ func (c *Controller) runStart() {
 	c.start = ""
 	switch start {
 	case winproto.CmdLink:
-		c.startLink()
+		c.dispatch(evLink{})
 	case winproto.CmdUnlink:
-		c.askUnlink()
+		c.dispatch(evAskUnlink{})
 	}
 }

@@ -1,35 +1,37 @@
-// Package ui is the Fyne window and tray of Plex Link. It renders the states that
-// internal/account and the auth engine report and holds no Plex or keychain logic.
+// Package ui is the Fyne window of Plex Link. It renders what internal/account and the auth
+// engine report and holds no Plex or keychain logic.
 //
 // It has no tray of its own: internal/tray is the tray process, and starts this window as a
 // child process (`plexlink window`, Options.Parent) when the user asks for it. Without a
 // tray host the window is the whole app and closing it quits.
 //
-// One Controller owns all state. Everything that changes it runs on Fyne's UI goroutine:
-// widget callbacks directly, background work (the engine, health checks, avatar downloads,
-// the countdown, the parent's commands) through c.post, which is fyne.Do in the app. After
-// every change render() rebuilds the window content from the state.
+// The window is one state machine: a Screen value, changed only by the pure step(screen,
+// event) (screen.go); the view (view.go) is built once and updated in place from the
+// screen; the Controller carries out the effects step asks for. Widget callbacks send
+// events on the UI goroutine; everything a goroutine finds (the engine, the keychain, the
+// health check, the avatar, the parent's commands) enters through send, that is fyne.Do.
 package ui
 
 import (
+	"bytes"
 	"context"
+	"image"
+	_ "image/gif" // avatar formats plex.tv serves
+	_ "image/jpeg"
+	_ "image/png"
 	"log/slog"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 	"github.com/pkg/browser"
 
+	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
-	"codeberg.org/plexlink/plexlink/storage"
 )
-
-// AppID is the Fyne application ID (preferences path, D-Bus names, desktop file).
-const AppID = "io.github.plexlink.PlexLink"
 
 // DefaultTitle is the window title; the Xvfb tests find the window by it.
 const DefaultTitle = "Plex Link"
@@ -41,7 +43,7 @@ const (
 
 // Backend is what the UI needs from *account.Service; tests and the demo may supply their own.
 type Backend interface {
-	Link(ctx context.Context, o account.LinkOptions) (*storage.LinkedAccount, error)
+	Link(ctx context.Context, o account.LinkOptions) account.Outcome
 	Unlink(ctx context.Context, signOut bool) (account.UnlinkResult, error)
 	Token() (string, error)
 	Status(ctx context.Context, check bool) (account.Status, error)
@@ -67,6 +69,9 @@ type Options struct {
 	// poll at once; its error is shown as is. nil → no lock.
 	LinkLock  func() (unlock func(), err error)
 	Autostart Autostart // nil → no "Start at login" choice (demo, tests)
+	// CopySecret puts the token on the clipboard marked as a secret and clears it later;
+	// nil → the Fyne clipboard (no secret marking).
+	CopySecret func(token string) error
 }
 
 // Autostart turns starting at login on and off; internal/desktop implements it per OS.
@@ -76,7 +81,7 @@ type Autostart interface {
 	Disable() error
 }
 
-// Controller owns the window and the state it shows.
+// Controller owns the window, the screen it shows and the work behind it.
 type Controller struct {
 	app     fyne.App
 	win     fyne.Window
@@ -85,6 +90,11 @@ type Controller struct {
 	log     *slog.Logger
 	post    func(func()) // runs f on the UI goroutine
 
+	screen   Screen
+	view     *view
+	pending  []any // events sent while one is being handled
+	handling bool
+
 	events chan string // to the parent (Options.Parent), written by one goroutine
 	start  string      // the parent's first command, run once the keychain was read
 
@@ -92,9 +102,6 @@ type Controller struct {
 	stop context.CancelFunc
 	bg   sync.WaitGroup // the engine and other goroutines Quit waits for
 
-	st state
-
-	linkGen    int // identifies the current link run; events of older runs are dropped
 	linkCancel context.CancelFunc
 
 	healthGen   int
@@ -103,12 +110,9 @@ type Controller struct {
 
 	autostartDone chan struct{} // closed when the latest start-at-login write has finished
 
-	visible   bool
-	quitting  bool
-	quitDone  chan struct{} // closed once Quit has asked the app to exit
-	confirm   *dialog.ConfirmDialog
-	countdown interface{ SetText(string) }
-	spinners  []*widget.Activity
+	visible  bool
+	quitting bool
+	quitDone chan struct{} // closed once Quit has asked the app to exit
 }
 
 // NewController builds and shows the window and starts reading the link status in the
@@ -136,6 +140,9 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	if o.Icon == nil {
 		o.Icon = AppIcon()
 	}
+	if o.WindowIcon == nil {
+		o.WindowIcon = o.Icon
+	}
 	c := &Controller{app: a, opts: o, backend: o.Backend, log: o.Logger, post: post, quitDone: make(chan struct{})}
 	if c.backend == nil && o.Service != nil {
 		c.backend = o.Service
@@ -143,9 +150,6 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	a.SetIcon(o.Icon)
 	c.win = a.NewWindow(o.Title)
-	if o.WindowIcon == nil {
-		o.WindowIcon = o.Icon
-	}
 	c.win.SetIcon(o.WindowIcon)
 	c.win.Resize(fyne.NewSize(440, 340))
 	c.win.Canvas().SetOnTypedKey(c.typedKey)
@@ -153,21 +157,23 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
 
 	if o.Autostart != nil {
-		// A file or registry read: cheap enough for start-up, and the menu needs it.
+		// A file or registry read: cheap enough for start-up.
 		on, err := o.Autostart.Enabled()
 		if err != nil {
 			c.log.Warn("reading the start-at-login setting failed", "err", err)
 		}
-		c.st.autostart = on
+		c.screen.Autostart = on
 	}
+	c.view = newView(a, c.win, o.Autostart != nil, c.dispatch)
+	c.win.SetContent(c.view.root)
+	c.view.update(c.screen)
 	if o.Parent != nil {
 		c.start = o.Parent.Start
 		c.startParent(o.Parent)
 	}
-	c.render()
 	c.show()
 	c.emit(winproto.EventReady)
-	c.refresh()
+	c.do(effReadStatus{})
 	return c
 }
 
@@ -176,7 +182,7 @@ func Run(o Options) int {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := app.NewWithID(AppID)
+	a := app.NewWithID(desktop.AppID)
 	c := NewController(a, o)
 	if o.Ready != nil {
 		o.Ready(c)
@@ -184,6 +190,278 @@ func Run(o Options) int {
 	a.Run()
 	c.shutdown()
 	return 0
+}
+
+// send delivers an event from any goroutine: the one way results enter the UI.
+func (c *Controller) send(e any) { c.post(func() { c.dispatch(e) }) }
+
+// dispatch steps the screen, shows the result and starts the effects. UI goroutine only.
+// Events raised while one is handled (a dialog hidden by update answers at once) queue up.
+func (c *Controller) dispatch(e any) {
+	if e == nil {
+		return
+	}
+	c.pending = append(c.pending, e)
+	if c.handling {
+		return
+	}
+	c.handling = true
+	defer func() { c.handling = false }()
+	for len(c.pending) > 0 {
+		e := c.pending[0]
+		c.pending = c.pending[1:]
+		prev := c.screen
+		next, effects := step(prev, e)
+		c.screen = next
+		c.logChange(prev, next)
+		c.view.update(next)
+		for _, eff := range effects {
+			c.do(eff)
+		}
+		if prev.Kind == Starting && next.Kind != Starting {
+			c.runStart()
+		}
+	}
+}
+
+func (c *Controller) logChange(prev, next Screen) {
+	if prev.Kind == next.Kind {
+		return
+	}
+	switch next.Kind {
+	case Failed:
+		c.log.Warn("screen", "kind", "failed", "fail", next.Fail, "err", next.Err)
+	case Linked:
+		c.log.Info("screen", "kind", "linked", "user", next.username())
+	default:
+		c.log.Info("screen", "kind", next.Kind)
+	}
+}
+
+// do carries out one effect; whatever it finds comes back through send.
+func (c *Controller) do(eff Effect) {
+	if c.quitting {
+		return
+	}
+	switch eff := eff.(type) {
+	case effReadStatus:
+		c.goBackground(func() {
+			st, err := c.backend.Status(c.ctx, false)
+			c.send(evStatusRead{st, err})
+		})
+	case effStartLink:
+		c.startLink(eff.run)
+	case effCancelLink:
+		if c.linkCancel != nil {
+			c.linkCancel()
+			c.linkCancel = nil
+			c.log.Info("linking cancelled")
+		}
+	case effSave:
+		c.goBackground(func() { c.send(evSaveDone{eff.out.Retry()}) })
+	case effUnlink:
+		c.goBackground(func() {
+			res, err := c.backend.Unlink(c.ctx, true)
+			c.send(evUnlinkDone{res, err})
+		})
+	case effNotify:
+		if c.opts.Parent == nil { // the tray shows its own notifications from the events
+			c.app.SendNotification(fyne.NewNotification(c.opts.Title, eff.text))
+		}
+	case effEmit:
+		c.emit(eff.event)
+	case effFetchAvatar:
+		c.fetchAvatar(eff.thumb)
+	case effSetAutostart:
+		c.setAutostart(eff.on)
+	case effHealthArm:
+		c.lastCheck = time.Now()
+		c.stopHealth()
+		c.armHealth()
+	case effHealthStop:
+		c.stopHealth()
+	case effHealthCheck:
+		c.stopHealth()
+		gen := c.healthGen
+		c.goBackground(func() { c.checkHealth(gen) })
+	case effClipboard:
+		c.app.Clipboard().SetContent(eff.text)
+	case effCopyToken:
+		c.copyToken()
+	case effOpenURL:
+		go func() { c.send(evBrowser{eff.run, c.opts.OpenURL(eff.url)}) }()
+	}
+}
+
+// startLink runs the engine in its own goroutine. A relink keeps the stored token: the
+// service replaces it only after plex.tv validated the new one.
+func (c *Controller) startLink(run int) {
+	c.show()
+	unlock := func() {}
+	if c.opts.LinkLock != nil {
+		u, err := c.opts.LinkLock()
+		if err != nil {
+			c.dispatch(evLinkRefused{err})
+			return
+		}
+		unlock = u
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.linkCancel = cancel
+	o := account.LinkOptions{
+		OpenURL: c.opts.OpenURL,
+		OnEvent: func(ev auth.Event) { c.send(evEngine{run, ev}) },
+	}
+	c.log.Info("linking started", "relink", c.screen.Stored)
+	c.goBackground(func() {
+		defer unlock()
+		defer cancel()
+		go c.tickCountdown(ctx)
+		c.send(evLinkDone{run, c.backend.Link(ctx, o)})
+	})
+}
+
+// tickCountdown updates the code's countdown once a second while the run lasts.
+func (c *Controller) tickCountdown(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			c.post(func() { c.view.tick(now) })
+		}
+	}
+}
+
+// copyToken reads the keychain off the UI goroutine (an unlock prompt can take long) and
+// copies the token as a secret.
+func (c *Controller) copyToken() {
+	go func() {
+		tok, err := c.backend.Token()
+		if err != nil {
+			c.log.Warn("reading the token for the clipboard failed", "err", err)
+			c.send(evNotice{"Could not read the token: " + plainError(err)})
+			return
+		}
+		if c.opts.CopySecret != nil {
+			if err := c.opts.CopySecret(tok); err != nil {
+				c.send(evNotice{"Could not copy the token: " + plainError(err)})
+				return
+			}
+			c.send(evNotice{"Token copied to the clipboard; it is cleared in 10 seconds."})
+			return
+		}
+		c.post(func() {
+			c.app.Clipboard().SetContent(tok)
+			c.dispatch(evNotice{"Token copied to the clipboard."})
+		})
+	}()
+}
+
+// fetchAvatar downloads the account thumbnail; failure keeps the placeholder.
+func (c *Controller) fetchAvatar(thumb string) {
+	go func() {
+		b, err := c.backend.Avatar(c.ctx, thumb)
+		if err == nil {
+			_, _, err = image.DecodeConfig(bytes.NewReader(b))
+		}
+		if err != nil {
+			c.log.Info("avatar not shown", "err", err)
+			return
+		}
+		c.send(evAvatar{thumb, fyne.NewStaticResource("avatar", b)})
+	}()
+}
+
+// setAutostart writes the login-start setting off the UI goroutine (a file or registry
+// write). Writes run one after another in click order, so the last click wins on disk too.
+func (c *Controller) setAutostart(on bool) {
+	prev, done := c.autostartDone, make(chan struct{})
+	c.autostartDone = done
+	c.goBackground(func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		var err error
+		if on {
+			err = c.opts.Autostart.Enable()
+		} else {
+			err = c.opts.Autostart.Disable()
+		}
+		now, rerr := c.opts.Autostart.Enabled()
+		if rerr != nil {
+			now = on
+		}
+		if err != nil {
+			c.log.Warn("changing start at login failed", "on", on, "err", err)
+		}
+		c.send(evAutostartOK{now, err})
+	})
+}
+
+// armHealth schedules the next token check. Only a linked window has a timer: an unlinked
+// one makes no network calls and no wake-ups.
+func (c *Controller) armHealth() {
+	if !c.screen.Stored || c.healthTimer != nil || c.quitting {
+		return
+	}
+	gen := c.healthGen
+	c.healthTimer = time.AfterFunc(c.opts.HealthEvery, func() { c.checkHealth(gen) })
+}
+
+func (c *Controller) stopHealth() {
+	c.healthGen++
+	if c.healthTimer != nil {
+		c.healthTimer.Stop()
+		c.healthTimer = nil
+	}
+}
+
+// checkHealth asks plex.tv about the stored token. Any goroutine but the UI's.
+func (c *Controller) checkHealth(gen int) {
+	st, err := c.backend.Status(c.ctx, true)
+	c.post(func() {
+		if gen == c.healthGen {
+			c.healthTimer = nil
+		}
+		if err == nil && st.Valid != nil {
+			c.lastCheck = time.Now()
+		}
+		c.dispatch(evHealth{st, err})
+		if gen == c.healthGen {
+			c.armHealth()
+		}
+	})
+}
+
+// enteredForeground re-checks the token when the app comes back after a long time (a
+// machine waking from sleep does not fire the timer on time).
+func (c *Controller) enteredForeground() {
+	if c.screen.Stored && !c.quitting && time.Since(c.lastCheck) >= c.opts.HealthEvery {
+		c.stopHealth()
+		c.lastCheck = time.Now() // one check per gap, however often focus changes
+		gen := c.healthGen
+		go c.checkHealth(gen)
+	}
+}
+
+// typedKey: Enter does what the highlighted button of the screen does (the same function
+// decides both); Escape closes the dialog or stops the engine, and otherwise closes a
+// window that belongs to a tray (the tray stays).
+func (c *Controller) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		c.dispatch(primaryEvent(c.screen))
+	case fyne.KeyEscape:
+		if e := escapeEvent(c.screen); e != nil {
+			c.dispatch(e)
+		} else if c.opts.Parent != nil {
+			c.Quit()
+		}
+	}
 }
 
 // Show brings the window up; safe from any goroutine (e.g. when a second instance starts).
@@ -209,8 +487,8 @@ func (c *Controller) Quit() {
 	if c.quitting {
 		return
 	}
-	c.quitting = true
 	c.emit(winproto.EventClosing)
+	c.quitting = true
 	c.stopHealth()
 	c.hide()
 	c.stop()

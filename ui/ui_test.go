@@ -82,14 +82,14 @@ func sameToken(t *testing.T, what, got, want string) {
 func (h *harness) startLinking(button string) string {
 	h.t.Helper()
 	h.tap(button)
-	h.pump("a code on screen", func() bool { return h.c.st.phase == phaseLinking && h.c.st.ev.Code != "" })
-	return h.c.st.ev.Code
+	h.pump("a code on screen", func() bool { return h.c.screen.Kind == Linking && h.c.screen.Ev.Code != "" })
+	return h.c.screen.Ev.Code
 }
 
 func TestNotLinkedWindow(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 
 	if got := h.c.win.Title(); got != "Plex Link" {
 		t.Errorf("title %q", got)
@@ -135,11 +135,11 @@ func TestEngineStatesRender(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, newStack(t, "").svc, nil)
-			h.pump("not linked", h.phase(phaseNotLinked))
+			h.pump("not linked", h.phase(NotLinked))
 			// The real engine runs too, but its events wait in the queue: only these show.
-			h.c.startLink()
+			h.c.dispatch(evLink{})
 			for _, ev := range tc.events {
-				h.c.engineEvent(h.c.linkGen, ev)
+				h.c.dispatch(evEngine{h.c.screen.Run, ev})
 			}
 			h.requireText(tc.texts...)
 			h.requireButtons(tc.buttons...)
@@ -150,7 +150,7 @@ func TestEngineStatesRender(t *testing.T) {
 func TestLinkFlow(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 
 	code := h.startLinking(ButtonLink)
 	if n := s.srv.Count(plextvtest.RouteCreatePin); n != 1 {
@@ -180,7 +180,7 @@ func TestLinkFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 	sameToken(t, "after linking", s.token(t), minted)
 	h.requireText("Linked as " + s.srv.Username())
 	h.requireButtons(ButtonRelink, ButtonUnlink, ButtonCopyToken)
@@ -209,19 +209,19 @@ func TestCancelStopsEngineAndKeepsToken(t *testing.T) {
 			before := s.token(t)
 			rec := newRecording(s.svc)
 			h := newHarness(t, rec, nil)
-			h.pump("status", func() bool { return h.c.st.phase == phaseNotLinked || h.c.st.phase == phaseLinked })
+			h.pump("status", func() bool { return h.c.screen.Kind == NotLinked || h.c.screen.Kind == Linked })
 			label := ButtonLink
 			if linked {
 				label = ButtonRelink
 			}
 			code := h.startLinking(label)
 			h.tap(ButtonCancel)
-			want := phaseNotLinked
+			want := NotLinked
 			if linked {
-				want = phaseLinked
+				want = Linked
 			}
-			if h.c.st.phase != want {
-				t.Errorf("after Cancel the phase is %v, want %v", h.c.st.phase, want)
+			if h.c.screen.Kind != want {
+				t.Errorf("after Cancel the phase is %v, want %v", h.c.screen.Kind, want)
 			}
 			select {
 			case <-rec.linkCtx().Done():
@@ -240,8 +240,8 @@ func TestCancelStopsEngineAndKeepsToken(t *testing.T) {
 				t.Errorf("the engine kept polling after Cancel (%d → %d)", polls, n)
 			}
 			sameToken(t, "after Cancel", s.token(t), before)
-			if h.c.st.phase != want {
-				t.Errorf("phase %v after Cancel, want %v", h.c.st.phase, want)
+			if h.c.screen.Kind != want {
+				t.Errorf("phase %v after Cancel, want %v", h.c.screen.Kind, want)
 			}
 		})
 	}
@@ -250,12 +250,12 @@ func TestCancelStopsEngineAndKeepsToken(t *testing.T) {
 func TestEscapeCancelsAndEnterLinks(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	h.pump("a code", func() bool { return h.c.st.ev.Code != "" })
+	h.pump("a code", func() bool { return h.c.screen.Ev.Code != "" })
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if h.c.st.phase != phaseNotLinked || h.c.linkCancel != nil {
-		t.Errorf("Escape did not cancel linking (phase %v)", h.c.st.phase)
+	if h.c.screen.Kind != NotLinked || h.c.linkCancel != nil {
+		t.Errorf("Escape did not cancel linking (phase %v)", h.c.screen.Kind)
 	}
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if h.c.quitting {
@@ -274,7 +274,7 @@ func newRecording(b Backend) *recordingBackend {
 	return &recordingBackend{Backend: b, ctx: make(chan context.Context, 1), done: make(chan struct{})}
 }
 
-func (r *recordingBackend) Link(ctx context.Context, o account.LinkOptions) (*storage.LinkedAccount, error) {
+func (r *recordingBackend) Link(ctx context.Context, o account.LinkOptions) account.Outcome {
 	r.ctx <- ctx
 	defer close(r.done)
 	return r.Backend.Link(ctx, o)
@@ -301,22 +301,22 @@ func (r *recordingBackend) returned() bool {
 func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
 	s := linkedStack(t)
 	h := newHarness(t, s.svc, nil)
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 
 	h.tap(ButtonUnlink)
-	if h.c.confirm == nil {
+	if !h.c.screen.Confirming {
 		t.Fatal("Unlink did not ask for confirmation")
 	}
 	h.requireText("Unlink Plex account?")
 	test.Tap(h.dialogButton(ButtonCancel))
 	h.settle()
-	if s.token(t) == "" || h.c.st.phase != phaseLinked {
+	if s.token(t) == "" || h.c.screen.Kind != Linked {
 		t.Fatal("dismissing the confirmation unlinked anyway")
 	}
 
 	h.tap(ButtonUnlink)
 	test.Tap(h.dialogButton(ButtonUnlink))
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	if tok := s.token(t); tok != "" {
 		t.Errorf("store still holds a token (%s)", testenv.Fingerprint(tok))
 	}
@@ -335,7 +335,7 @@ func TestParentUnlinkAsksThenConfirms(t *testing.T) {
 	s := linkedStack(t)
 	p := newParentPipes(t, winproto.CmdUnlink)
 	h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent })
-	h.pump("the unlink confirmation", func() bool { return h.c.st.phase == phaseLinked && h.c.confirm != nil })
+	h.pump("the unlink confirmation", func() bool { return h.c.screen.Kind == Linked && h.c.screen.Confirming })
 	if !h.c.visible {
 		t.Fatal("the window is not shown")
 	}
@@ -344,7 +344,7 @@ func TestParentUnlinkAsksThenConfirms(t *testing.T) {
 	}
 	// Enter confirms (the Xvfb layer presses Return instead of finding the dialog button).
 	h.c.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	if s.token(t) != "" {
 		t.Error("token still stored")
 	}
@@ -355,14 +355,14 @@ func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
 	s := linkedStack(t)
 	old := s.token(t)
 	h := newHarness(t, s.svc, nil)
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 
 	h.tap(ButtonRelink)
-	h.pump("a code", func() bool { return h.c.st.ev.Code != "" })
-	code := h.c.st.ev.Code
+	h.pump("a code", func() bool { return h.c.screen.Ev.Code != "" })
+	code := h.c.screen.Ev.Code
 	h.requireText("Relink your Plex account", code)
 	sameToken(t, "while relinking", s.token(t), old)
-	if !h.c.st.linked {
+	if !h.c.screen.Stored {
 		t.Error("the window forgot the stored link while relinking")
 	}
 
@@ -370,7 +370,7 @@ func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.pump("relinked", func() bool { return h.c.st.phase == phaseLinked })
+	h.pump("relinked", func() bool { return h.c.screen.Kind == Linked })
 	if minted == old {
 		t.Fatal("the fake minted the same token")
 	}
@@ -382,16 +382,16 @@ func TestRelinkKeepsOldTokenUntilValidated(t *testing.T) {
 func TestExpiredOffersNewCode(t *testing.T) {
 	s := newStack(t, "", plextvtest.WithPinTTL(80*time.Millisecond))
 	h := newHarness(t, s.svc, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	h.tap(ButtonLink)
-	h.pump("expired", h.phase(phaseExpired))
+	h.pump("expired", h.phase(Expired))
 	h.requireText(TextExpired)
 	pins := s.srv.Count(plextvtest.RouteCreatePin)
 	if pins < 2 {
 		t.Errorf("the engine did not renew by itself first (%d pins)", pins)
 	}
 	h.tap(ButtonNewCode)
-	h.pump("a new code", func() bool { return h.c.st.ev.Code != "" || h.c.st.phase == phaseExpired })
+	h.pump("a new code", func() bool { return h.c.screen.Ev.Code != "" || h.c.screen.Kind == Expired })
 	if s.srv.Count(plextvtest.RouteCreatePin) <= pins {
 		t.Error("Get a new code did not create a pin")
 	}
@@ -403,13 +403,13 @@ func TestSaveFailureCanBeRetried(t *testing.T) {
 	h.requireButtons(ButtonRetrySave)
 
 	h.tap(ButtonRetrySave) // still locked
-	h.pump("retry answered", func() bool { return h.c.st.busy == "" })
-	if h.c.st.phase != phaseFailed {
-		t.Fatalf("phase %v after a failed retry", h.c.st.phase)
+	h.pump("retry answered", func() bool { return h.c.screen.Busy == "" })
+	if h.c.screen.Kind != Failed {
+		t.Fatalf("phase %v after a failed retry", h.c.screen.Kind)
 	}
 	s.store.SetUnavailable(false)
 	h.tap(ButtonRetrySave)
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 	sameToken(t, "after retry", s.token(t), minted)
 	h.noSecretIn(minted)
 }
@@ -418,25 +418,25 @@ func TestKeychainUnavailableAtStart(t *testing.T) {
 	s := linkedStack(t)
 	s.store.SetUnavailable(true)
 	h := newHarness(t, s.svc, nil)
-	h.pump("failure", h.phase(phaseFailed))
+	h.pump("failure", h.phase(Failed))
 	h.requireText("Keychain unavailable", "gnome-keyring")
 	h.requireButtons(ButtonTryAgain)
 	s.store.SetUnavailable(false)
 	h.tap(ButtonTryAgain)
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 }
 
 func TestHealthCheck(t *testing.T) {
 	t.Run("401 needs relink", func(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
-		h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
-		if h.c.st.relinkNeeded {
+		h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && !h.c.lastCheck.IsZero() })
+		if h.c.screen.RelinkNeeded {
 			t.Fatal("a valid token shows as needing relink")
 		}
 		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
 			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
-		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
+		h.pump("relink needed", func() bool { return h.c.screen.RelinkNeeded })
 		h.requireText("no longer accepts the saved token")
 		h.requireButtons(ButtonRelink)
 		if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Relink") {
@@ -454,10 +454,10 @@ func TestHealthCheck(t *testing.T) {
 		s := linkedStack(t)
 		p := newParentPipes(t, winproto.CmdShow)
 		h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent; o.HealthEvery = 50 * time.Millisecond })
-		h.pump("linked and checked", func() bool { return h.c.st.phase == phaseLinked && !h.c.lastCheck.IsZero() })
+		h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && !h.c.lastCheck.IsZero() })
 		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
 			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
-		h.pump("relink needed", func() bool { return h.c.st.relinkNeeded })
+		h.pump("relink needed", func() bool { return h.c.screen.RelinkNeeded })
 		p.waitEvents(t, winproto.EventReady, winproto.EventRelinkNeeded)
 		if len(h.app.notifyLog) != 0 {
 			t.Error("the window notified although its tray does")
@@ -471,8 +471,8 @@ func TestHealthCheck(t *testing.T) {
 		checks := s.srv.Count(plextvtest.RoutePing)
 		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
 		h.settle()
-		if h.c.st.relinkNeeded || h.c.st.phase != phaseLinked {
-			t.Errorf("a 503 changed the state (phase %v, relink %v)", h.c.st.phase, h.c.st.relinkNeeded)
+		if h.c.screen.RelinkNeeded || h.c.screen.Kind != Linked {
+			t.Errorf("a 503 changed the state (phase %v, relink %v)", h.c.screen.Kind, h.c.screen.RelinkNeeded)
 		}
 		if s.token(t) == "" {
 			t.Error("a 503 removed the token")
@@ -499,7 +499,7 @@ func TestQuitCancelsEngineAndExits(t *testing.T) {
 	s := newStack(t, "")
 	rec := newRecording(s.svc)
 	h := newHarness(t, rec, nil)
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	h.startLinking(ButtonLink)
 	h.c.Quit()
 	h.pump("quit", h.quit)
@@ -517,19 +517,19 @@ func TestParentCommands(t *testing.T) {
 	s := newStack(t, "")
 	p := newParentPipes(t, winproto.CmdShow)
 	h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent })
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	p.waitEvents(t, winproto.EventReady)
 	h.c.hide()
 	p.send(t, winproto.Message{Cmd: winproto.CmdShow})
 	h.pump("shown again", func() bool { return h.c.visible })
 	p.send(t, winproto.Message{Cmd: "a-command-from-a-newer-tray"})
 	p.send(t, winproto.Message{Cmd: winproto.CmdLink})
-	h.pump("a code", func() bool { return h.c.st.phase == phaseLinking && h.c.st.ev.Code != "" })
-	minted, err := s.srv.Approve(h.c.st.ev.Code)
+	h.pump("a code", func() bool { return h.c.screen.Kind == Linking && h.c.screen.Ev.Code != "" })
+	minted, err := s.srv.Approve(h.c.screen.Ev.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 	sameToken(t, "after linking", s.token(t), minted)
 	p.waitEvents(t, winproto.EventReady, winproto.EventLinked)
 	if strings.Contains(p.events.String(), minted) {
@@ -545,7 +545,7 @@ func TestParentCommands(t *testing.T) {
 func TestParentGoneQuits(t *testing.T) {
 	p := newParentPipes(t, winproto.CmdShow)
 	h := newHarness(t, newStack(t, "").svc, func(o *Options) { o.Parent = p.parent })
-	h.pump("not linked", h.phase(phaseNotLinked))
+	h.pump("not linked", h.phase(NotLinked))
 	p.w.Close() // the tray died
 	h.pump("quit", h.quit)
 }
@@ -589,19 +589,19 @@ func (p *parentPipes) waitEvents(t *testing.T, want ...string) {
 func TestUsableAt360x240(t *testing.T) {
 	s := linkedStack(t)
 	h := newHarness(t, s.svc, nil)
-	h.pump("linked", h.phase(phaseLinked))
+	h.pump("linked", h.phase(Linked))
 	views := map[string]func(){
 		"linked":     func() {},
-		"not linked": func() { h.c.st.phase = phaseNotLinked; h.c.render() },
+		"not linked": func() { h.c.screen.Kind = NotLinked; h.c.view.update(h.c.screen) },
 		"linking": func() {
-			h.c.st.phase = phaseLinking
-			h.c.st.ev = auth.Event{State: auth.StateWaiting, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q", ExpiresAt: time.Now().Add(time.Minute)}
-			h.c.st.browserErr = errors.New("no browser")
-			h.c.render()
+			h.c.screen.Kind = Linking
+			h.c.screen.Ev = auth.Event{State: auth.StateWaiting, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q", ExpiresAt: time.Now().Add(time.Minute)}
+			h.c.screen.BrowserErr = errors.New("no browser")
+			h.c.view.update(h.c.screen)
 		},
 		"failed": func() {
-			h.c.st.phase, h.c.st.fail, h.c.st.err = phaseFailed, failStatus, storage.ErrKeychainUnavailable
-			h.c.render()
+			h.c.screen.Kind, h.c.screen.Fail, h.c.screen.Err = Failed, FailStatus, storage.ErrKeychainUnavailable
+			h.c.view.update(h.c.screen)
 		},
 	}
 	for name, set := range views {

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,78 +36,358 @@ const (
 	TextLinkedAsHead = "Linked as " // + username
 )
 
-// view builds the window content for the current state.
-func (c *Controller) view() fyne.CanvasObject {
-	s := &c.st
-	var body []fyne.CanvasObject
-	switch s.phase {
-	case phaseStarting:
-		body = []fyne.CanvasObject{heading("Plex Link"), c.spinnerLine("Reading the keychain…")}
-	case phaseNotLinked:
-		body = []fyne.CanvasObject{
-			heading("Link your Plex account"),
-			para("Plex Link keeps a plex.tv token in this computer's keychain so your tools can use your Plex account. " +
-				"You get a 4-character code to enter at plex.tv/link; no password is typed here."),
-			buttons(primary(ButtonLink, c.startLink)),
-		}
-		body = c.withAutostart(body)
-	case phaseLinking:
-		body = c.linkingView()
-	case phaseExpired:
-		body = []fyne.CanvasObject{
-			heading(TextExpired),
-			para("Codes last 15 minutes. Get a new code and enter it at plex.tv/link."),
-			buttons(primary(ButtonNewCode, c.startLink), c.cancelOrBack()),
-		}
-	case phaseLinked:
-		body = c.linkedView()
-	case phaseFailed:
-		body = c.failedView()
+// view is the window's widgets, built once by newView and updated in place by update: a
+// screen change shows one page and hides the others, so selections, focus and the dialog
+// survive events that do not concern them.
+type view struct {
+	send  func(any) // an event from a widget (UI goroutine)
+	root  fyne.CanvasObject
+	pages map[Kind]*fyne.Container
+	shown Screen // what update last rendered
+
+	// Linking
+	linkHead, code, countdown, engine, browserWarn *widget.Label
+	fetching, codeBox, browserBox, engineLine      *fyne.Container
+	url                                            *widget.Entry
+	// Expired
+	expiredBack *widget.Button
+	// Linked
+	avatar                       *canvas.Image
+	who, email, relinkWarn, hint *widget.Label
+	relink                       *widget.Button
+	// Failed
+	failTitle, failMsg  *widget.Label
+	failMain, failOther *widget.Button
+	// Every screen
+	busyLine     *fyne.Container
+	busy         *widget.Label
+	notice       *widget.Label
+	autostart    *widget.Check
+	confirm      *dialog.ConfirmDialog
+	confirmShown bool
+	spinners     map[*widget.Activity]*fyne.Container // each spinner runs only while its line shows
+}
+
+// newView builds every widget the window will ever show. a is the app whose theme sizes
+// the code; send receives the widgets' events.
+func newView(a fyne.App, win fyne.Window, hasAutostart bool, send func(any)) *view {
+	v := &view{send: send, pages: map[Kind]*fyne.Container{}, spinners: map[*widget.Activity]*fyne.Container{}}
+	on := func(e any) func() { return func() { send(e) } }
+
+	startingLine := v.spinnerLine(para("Reading the keychain…"))
+	v.pages[Starting] = container.NewVBox(heading("Plex Link"), startingLine)
+
+	v.pages[NotLinked] = container.NewVBox(
+		heading("Link your Plex account"),
+		para("Plex Link keeps a plex.tv token in this computer's keychain so your tools can use your Plex account. "+
+			"You get a 4-character code to enter at plex.tv/link; no password is typed here."),
+		buttons(primary(ButtonLink, on(evLink{}))),
+	)
+
+	v.linkHead = heading("Link your Plex account")
+	v.fetching = container.NewVBox(v.spinnerLine(para("Getting a code from plex.tv…")))
+	v.code = &widget.Label{Selectable: true, Alignment: fyne.TextAlignCenter,
+		TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameHeadingText}
+	v.countdown = widget.NewLabel("")
+	v.countdown.Alignment = fyne.TextAlignCenter
+	v.engine = para("")
+	v.engineLine = v.spinnerLine(v.engine)
+	v.browserWarn = warning("")
+	v.url = widget.NewEntry()
+	v.url.Disable() // read-only but still selectable
+	v.browserBox = container.NewVBox(v.browserWarn, v.url, buttons(secondary(ButtonCopyLink, on(evCopyLink{}))))
+	v.codeBox = container.NewVBox(
+		para("Enter this code at plex.tv/link (signed in to Plex):"),
+		container.NewThemeOverride(v.code, bigCodeTheme{a.Settings().Theme()}),
+		v.countdown,
+		buttons(primary(ButtonCopyCode, on(evCopyCode{})), secondary(ButtonOpenLink, on(evOpenLink{}))),
+		v.engineLine,
+		v.browserBox,
+	)
+	v.pages[Linking] = container.NewVBox(v.linkHead, v.fetching, v.codeBox, buttons(secondary(ButtonCancel, on(evCancel{}))))
+
+	v.expiredBack = secondary(ButtonBack, on(evBack{}))
+	v.pages[Expired] = container.NewVBox(
+		heading(TextExpired),
+		para("Codes last 15 minutes. Get a new code and enter it at plex.tv/link."),
+		buttons(primary(ButtonNewCode, on(evLink{})), v.expiredBack),
+	)
+
+	v.avatar = canvas.NewImageFromResource(theme.AccountIcon())
+	v.avatar.FillMode = canvas.ImageFillContain
+	v.avatar.SetMinSize(fyne.NewSize(56, 56))
+	v.who = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.email = widget.NewLabel("")
+	v.relinkWarn = warning("plex.tv no longer accepts the saved token (it was signed out or the password changed). Relink to get a new one.")
+	v.hint = para("The token is in this computer's keychain. Scripts can print it with: plexlink token")
+	v.relink = secondary(ButtonRelink, on(evLink{}))
+	v.pages[Linked] = container.NewVBox(
+		container.NewBorder(nil, nil, v.avatar, nil, container.NewVBox(v.who, v.email)),
+		v.relinkWarn, v.hint,
+		buttons(secondary(ButtonCopyToken, on(evCopyToken{})), v.relink, secondary(ButtonUnlink, on(evAskUnlink{}))),
+	)
+
+	v.failTitle, v.failMsg = heading(""), para("")
+	// The buttons do what the screen they are on says, decided when tapped.
+	v.failMain = primary("", func() { send(primaryEvent(v.shown)) })
+	v.failOther = secondary("", func() { send(otherEvent(v.shown)) })
+	v.pages[Failed] = container.NewVBox(v.failTitle, v.failMsg, buttons(v.failMain, v.failOther))
+
+	v.busy = para("")
+	v.busyLine = v.spinnerLine(v.busy)
+	v.notice = para("")
+	v.autostart = widget.NewCheck(CheckAutostart, nil)
+	if !hasAutostart {
+		v.autostart = nil
 	}
-	if s.busy != "" {
-		body = append(body, c.spinnerLine(s.busy))
+
+	body := container.NewVBox()
+	for k := Starting; k <= Failed; k++ {
+		body.Add(v.pages[k])
 	}
-	if s.notice != "" {
-		body = append(body, para(s.notice))
+	body.Add(v.busyLine)
+	body.Add(v.notice)
+	if v.autostart != nil {
+		body.Add(v.autostart)
 	}
 	// Only vertical scrolling: the content must fit 360 px wide, and a 240 px high window
 	// scrolls rather than clipping buttons.
-	return container.NewVScroll(container.NewPadded(container.NewVBox(body...)))
+	v.root = container.NewVScroll(container.NewPadded(body))
+
+	v.confirm = dialog.NewConfirm("Unlink Plex account?",
+		"The token is removed from this computer's keychain and signed out on plex.tv.\nTools that use it stop working.",
+		func(ok bool) {
+			// Only the user's answer counts: Hide from update answers too.
+			if v.confirmShown {
+				v.confirmShown = false
+				send(evConfirm{ok})
+			}
+		}, win)
+	v.confirm.SetConfirmText(ButtonUnlink)
+	v.confirm.SetDismissText(ButtonCancel)
+	v.confirm.SetConfirmImportance(widget.DangerImportance)
+	return v
 }
 
-func (c *Controller) linkingView() []fyne.CanvasObject {
-	s := &c.st
-	ev := s.ev
+// update shows s. UI goroutine only.
+func (v *view) update(s Screen) {
+	v.shown = s
+	for k, p := range v.pages {
+		setVisible(p, k == s.Kind)
+	}
+	switch s.Kind {
+	case Linking:
+		v.updateLinking(s)
+	case Expired:
+		setVisible(v.expiredBack, s.Stored)
+	case Linked:
+		v.updateLinked(s)
+	case Failed:
+		v.updateFailed(s)
+	}
+	v.busy.SetText(s.Busy)
+	setVisible(v.busyLine, s.Busy != "")
+	v.notice.SetText(s.Notice)
+	setVisible(v.notice, s.Notice != "")
+	if v.autostart != nil {
+		// SetChecked calls OnChanged: detach it, or showing the state would change it.
+		v.autostart.OnChanged = nil
+		v.autostart.SetChecked(s.Autostart)
+		v.autostart.OnChanged = func(on bool) { v.send(evAutostart{on}) }
+		setVisible(v.autostart, s.Kind == NotLinked || s.Kind == Linked)
+	}
+	switch {
+	case s.Confirming && !v.confirmShown:
+		v.confirmShown = true
+		v.confirm.Show()
+	case !s.Confirming && v.confirmShown:
+		v.confirmShown = false
+		v.confirm.Hide()
+	}
+	v.runSpinners()
+}
+
+func (v *view) updateLinking(s Screen) {
 	head := "Link your Plex account"
-	if s.linked {
+	if s.Stored {
 		head = "Relink your Plex account"
 	}
-	if ev.Code == "" {
-		return []fyne.CanvasObject{heading(head), c.spinnerLine("Getting a code from plex.tv…"), buttons(secondary(ButtonCancel, c.cancelLink))}
+	v.linkHead.SetText(head)
+	setVisible(v.fetching, s.Ev.Code == "")
+	setVisible(v.codeBox, s.Ev.Code != "")
+	v.code.SetText(s.Ev.Code) // same text: Fyne keeps the user's selection
+	v.tick(time.Now())
+	v.engine.SetText(engineWords(s.Ev, s.Renewed))
+	if s.BrowserErr != nil {
+		v.browserWarn.SetText("Could not open your browser (" + plainError(s.BrowserErr) + "). Open this address yourself:")
+		v.url.SetText(s.Ev.LinkURL)
 	}
-	code := &widget.Label{Text: ev.Code, Selectable: true, Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameHeadingText}
-	countdown := widget.NewLabel(countdownText(ev.ExpiresAt, time.Now()))
-	countdown.Alignment = fyne.TextAlignCenter
-	c.countdown = countdown
-	body := []fyne.CanvasObject{
-		heading(head),
-		para("Enter this code at plex.tv/link (signed in to Plex):"),
-		container.NewThemeOverride(code, bigCodeTheme{}),
-		countdown,
-		buttons(primary(ButtonCopyCode, func() { c.copyText("Code", ev.Code) }), secondary(ButtonOpenLink, c.openLinkPage)),
-		c.spinnerLine(engineWords(ev, s.renewed)),
+	setVisible(v.browserBox, s.BrowserErr != nil)
+}
+
+// tick updates the code's countdown (once a second while a code shows).
+func (v *view) tick(now time.Time) {
+	if v.shown.Kind == Linking {
+		v.countdown.SetText(countdownText(v.shown.Ev.ExpiresAt, now))
 	}
-	if s.browserErr != nil {
-		url := widget.NewEntry()
-		url.SetText(ev.LinkURL)
-		url.Disable() // read-only but still selectable
-		body = append(body,
-			warning("Could not open your browser ("+plainError(s.browserErr)+"). Open this address yourself:"),
-			url,
-			buttons(secondary(ButtonCopyLink, func() { c.copyText("Link", ev.LinkURL) })))
+}
+
+func (v *view) updateLinked(s Screen) {
+	res := s.Avatar
+	if res == nil {
+		res = theme.AccountIcon()
 	}
-	return append(body, buttons(secondary(ButtonCancel, c.cancelLink)))
+	if v.avatar.Resource != res {
+		v.avatar.Resource = res
+		v.avatar.Refresh()
+	}
+	v.who.SetText(TextLinkedAsHead + s.username())
+	email := ""
+	if s.Account != nil && s.Account.Email != s.username() {
+		email = s.Account.Email
+	}
+	v.email.SetText(email)
+	setVisible(v.email, email != "")
+	setVisible(v.relinkWarn, s.RelinkNeeded)
+	setVisible(v.hint, !s.RelinkNeeded)
+	imp := widget.MediumImportance
+	if s.RelinkNeeded {
+		imp = widget.HighImportance
+	}
+	if v.relink.Importance != imp {
+		v.relink.Importance = imp
+		v.relink.Refresh()
+	}
+}
+
+func (v *view) updateFailed(s Screen) {
+	title, msg := describe(s.Err)
+	main, other := "", ""
+	switch s.Fail {
+	case FailStatus:
+		main = ButtonTryAgain
+	case FailSave:
+		title = "Linked, but not saved"
+		msg = "plex.tv accepted the link, but the token could not be saved: " + msg
+		main, other = ButtonRetrySave, ButtonCancel
+	case FailLink:
+		main = ButtonLink
+		if s.Stored {
+			main, other = ButtonRelink, ButtonBack
+		}
+	case FailUnlink:
+		main, other = ButtonTryAgain, ButtonBack
+	}
+	v.failTitle.SetText(title)
+	v.failMsg.SetText(msg)
+	v.failMain.SetText(main)
+	v.failOther.SetText(other)
+	setVisible(v.failOther, other != "")
+}
+
+// primaryEvent is what the highlighted button of s does, and so what Enter does: the two
+// are one function so they cannot drift apart. nil: the screen has no such button.
+func primaryEvent(s Screen) any {
+	switch {
+	case s.Confirming:
+		return evConfirm{true}
+	case s.Busy != "":
+		return nil
+	}
+	switch s.Kind {
+	case NotLinked, Expired:
+		return evLink{}
+	case Linked:
+		if s.RelinkNeeded {
+			return evLink{}
+		}
+	case Failed:
+		switch s.Fail {
+		case FailStatus:
+			return evRefresh{}
+		case FailSave:
+			return evRetrySave{}
+		case FailLink:
+			return evLink{}
+		case FailUnlink:
+			return evAskUnlink{}
+		}
+	}
+	return nil
+}
+
+// otherEvent is what a Failed screen's second button does.
+func otherEvent(s Screen) any {
+	if s.Kind == Failed && s.Fail == FailSave {
+		return evCancel{}
+	}
+	return evBack{}
+}
+
+// escapeEvent is what Escape does: close the dialog or stop the engine. nil: nothing to
+// stop here (a window that belongs to a tray then closes).
+func escapeEvent(s Screen) any {
+	switch {
+	case s.Confirming:
+		return evConfirm{false}
+	case s.Kind == Linking:
+		return evCancel{}
+	}
+	return nil
+}
+
+func (v *view) spinnerLine(text fyne.CanvasObject) *fyne.Container {
+	a := widget.NewActivity()
+	line := container.NewBorder(nil, nil, a, nil, text)
+	v.spinners[a] = line
+	return line
+}
+
+// runSpinners animates only the spinners on screen: a hidden one would wake the CPU.
+func (v *view) runSpinners() {
+	for a, line := range v.spinners {
+		if onScreen(line, v) {
+			a.Start()
+		} else {
+			a.Stop()
+		}
+	}
+}
+
+// onScreen reports whether the line and the page it is on are visible.
+func onScreen(line *fyne.Container, v *view) bool {
+	if !line.Visible() {
+		return false
+	}
+	if line == v.busyLine {
+		return true
+	}
+	page := v.pages[v.shown.Kind]
+	return containsVisible(page, line)
+}
+
+func containsVisible(o fyne.CanvasObject, target fyne.CanvasObject) bool {
+	if o == target {
+		return true
+	}
+	c, ok := o.(*fyne.Container)
+	if !ok || !c.Visible() {
+		return false
+	}
+	for _, child := range c.Objects {
+		if containsVisible(child, target) {
+			return true
+		}
+	}
+	return false
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on && !o.Visible() {
+		o.Show()
+	} else if !on && o.Visible() {
+		o.Hide()
+	}
 }
 
 // engineWords says in words what the engine is doing.
@@ -128,72 +410,15 @@ func engineWords(ev auth.Event, renewed string) string {
 	return "Waiting for you to enter the code at plex.tv/link…"
 }
 
-func (c *Controller) linkedView() []fyne.CanvasObject {
-	s := &c.st
-	var avatar *canvas.Image
-	if s.avatar != nil {
-		avatar = canvas.NewImageFromResource(s.avatar)
-	} else {
-		avatar = canvas.NewImageFromResource(theme.AccountIcon())
+func countdownText(expires, now time.Time) string {
+	if expires.IsZero() {
+		return ""
 	}
-	avatar.FillMode = canvas.ImageFillContain
-	avatar.SetMinSize(fyne.NewSize(56, 56))
-	who := []fyne.CanvasObject{widget.NewLabelWithStyle(TextLinkedAsHead+s.username(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})}
-	if s.account != nil && s.account.Email != "" {
-		who = append(who, widget.NewLabel(s.account.Email))
+	left := expires.Sub(now).Round(time.Second)
+	if left <= 0 {
+		return "This code has expired; getting a new one…"
 	}
-	body := []fyne.CanvasObject{container.NewBorder(nil, nil, avatar, nil, container.NewVBox(who...))}
-	relink := secondary(ButtonRelink, c.startLink)
-	if s.relinkNeeded {
-		body = append(body, warning("plex.tv no longer accepts the saved token (it was signed out or the password changed). Relink to get a new one."))
-		relink.Importance = widget.HighImportance
-	} else {
-		body = append(body, para("The token is in this computer's keychain. Scripts can print it with: plexlink token"))
-	}
-	unlink := secondary(ButtonUnlink, c.askUnlink)
-	return c.withAutostart(append(body, buttons(secondary(ButtonCopyToken, c.copyToken), relink, unlink)))
-}
-
-// withAutostart adds the "Start at login" check where the app is at rest.
-func (c *Controller) withAutostart(body []fyne.CanvasObject) []fyne.CanvasObject {
-	if c.opts.Autostart == nil {
-		return body
-	}
-	check := widget.NewCheck(CheckAutostart, nil)
-	check.SetChecked(c.st.autostart)
-	check.OnChanged = c.setAutostart
-	return append(body, check)
-}
-
-func (c *Controller) failedView() []fyne.CanvasObject {
-	s := &c.st
-	title, msg := describe(s.err)
-	var acts []fyne.CanvasObject
-	switch s.fail {
-	case failStatus:
-		acts = append(acts, primary(ButtonTryAgain, c.refresh))
-	case failSave:
-		title = "Linked, but not saved"
-		msg = "plex.tv accepted the link, but the token could not be saved: " + msg
-		acts = append(acts, primary(ButtonRetrySave, c.retrySave), secondary(ButtonCancel, c.back))
-	case failLink:
-		label := ButtonLink
-		if s.linked {
-			label = ButtonRelink
-		}
-		acts = append(acts, primary(label, c.startLink), c.cancelOrBack())
-	case failUnlink:
-		acts = append(acts, primary(ButtonTryAgain, c.askUnlink), secondary(ButtonBack, c.back))
-	}
-	return []fyne.CanvasObject{heading(title), para(msg), buttons(acts...)}
-}
-
-// cancelOrBack leaves a fallback screen; without a stored token there is nothing to go back to.
-func (c *Controller) cancelOrBack() fyne.CanvasObject {
-	if c.st.linked {
-		return secondary(ButtonBack, c.back)
-	}
-	return layoutSpacer()
+	return fmt.Sprintf("Code expires in %d:%02d", int(left.Minutes()), int(left.Seconds())%60)
 }
 
 // describe turns an error into a title and a sentence with the next step. Error strings of
@@ -225,26 +450,19 @@ func plainError(err error) string {
 // bigCodeTheme makes the PIN code large enough to read across the room.
 type bigCodeTheme struct{ fyne.Theme }
 
-func (t bigCodeTheme) theme() fyne.Theme {
-	if t.Theme != nil {
-		return t.Theme
-	}
-	return fyne.CurrentApp().Settings().Theme()
-}
-
 func (t bigCodeTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	return t.theme().Color(n, v)
+	return t.Theme.Color(n, v)
 }
-func (t bigCodeTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.theme().Font(s) }
-func (t bigCodeTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.theme().Icon(n) }
+func (t bigCodeTheme) Font(s fyne.TextStyle) fyne.Resource     { return t.Theme.Font(s) }
+func (t bigCodeTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return t.Theme.Icon(n) }
 func (t bigCodeTheme) Size(n fyne.ThemeSizeName) float32 {
 	if n == theme.SizeNameHeadingText {
-		return 2 * t.theme().Size(n)
+		return 2 * t.Theme.Size(n)
 	}
-	return t.theme().Size(n)
+	return t.Theme.Size(n)
 }
 
-func heading(text string) fyne.CanvasObject {
+func heading(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.TextStyle.Bold = true
@@ -252,24 +470,16 @@ func heading(text string) fyne.CanvasObject {
 	return l
 }
 
-func para(text string) fyne.CanvasObject {
+func para(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
 
-func warning(text string) fyne.CanvasObject {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
+func warning(text string) *widget.Label {
+	l := para(text)
 	l.Importance = widget.WarningImportance
 	return l
-}
-
-func (c *Controller) spinnerLine(text string) fyne.CanvasObject {
-	a := widget.NewActivity()
-	a.Start()
-	c.spinners = append(c.spinners, a)
-	return container.NewBorder(nil, nil, a, nil, para(text))
 }
 
 func primary(label string, f func()) *widget.Button {
@@ -283,44 +493,4 @@ func secondary(label string, f func()) *widget.Button { return widget.NewButton(
 // buttons lays buttons out in equal columns, wrapping to rows so 360 px is enough.
 func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewGridWrap(fyne.NewSize(170, 36), bs...)
-}
-
-func layoutSpacer() fyne.CanvasObject { return widget.NewLabel("") }
-
-// typedKey: Enter does what the highlighted (primary) button of the screen does, so a
-// keyboard user never needs the mouse; Escape cancels the engine or the dialog, or closes a
-// window that belongs to a tray (the tray stays).
-func (c *Controller) typedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if c.confirm != nil {
-			c.confirm.Confirm()
-			return
-		}
-		switch c.st.phase {
-		case phaseNotLinked, phaseExpired:
-			c.startLink()
-		case phaseFailed:
-			// The same action as the highlighted button of failedView.
-			switch c.st.fail {
-			case failLink:
-				c.startLink()
-			case failSave:
-				c.retrySave()
-			case failStatus:
-				c.refresh()
-			case failUnlink:
-				c.askUnlink()
-			}
-		}
-	case fyne.KeyEscape:
-		switch {
-		case c.confirm != nil:
-			c.confirm.Hide()
-		case c.st.phase == phaseLinking:
-			c.cancelLink()
-		case c.opts.Parent != nil:
-			c.Quit()
-		}
-	}
 }

@@ -43,36 +43,17 @@ type Service struct {
 	PollInterval time.Duration // 0: the engine's default (1 s)
 }
 
-// SaveError reports a token that plex.tv validated but the keychain refused to store.
-// The validated token is kept in memory so the user can retry the save without relinking.
-type SaveError struct {
+// Approval is a token plex.tv has validated, with its account, not yet stored. It lives
+// only in memory: a keychain that refuses it costs the user a retry, not a second trip
+// through plex.tv/link.
+type Approval struct {
+	Token   auth.Token
 	Account *storage.LinkedAccount
-	Err     error
-
-	token auth.Token
-	svc   *Service
 }
 
-func (e *SaveError) Error() string {
-	return fmt.Sprintf("linked as %s, but the token could not be saved: %v", e.Account.Username, e.Err)
-}
-
-func (e *SaveError) Unwrap() error { return e.Err }
-
-// Retry attempts the save again; on success the account is recorded as linked.
-func (e *SaveError) Retry() error {
-	if err := e.svc.store(e.token, e.Account); err != nil {
-		var se *SaveError
-		if errors.As(err, &se) {
-			return se.Err
-		}
-		return err
-	}
-	return nil
-}
-
-// Link runs the PIN flow and stores the validated token.
-func (s *Service) Link(ctx context.Context, o LinkOptions) (*storage.LinkedAccount, error) {
+// Authorize runs the PIN flow (the auth engine) and returns the validated token; it stores
+// nothing, so a failed or cancelled run leaves the stored token as it was.
+func (s *Service) Authorize(ctx context.Context, o LinkOptions) (Approval, error) {
 	l := &auth.Linker{
 		Client:       s.Client,
 		Strong:       o.Strong,
@@ -82,9 +63,9 @@ func (s *Service) Link(ctx context.Context, o LinkOptions) (*storage.LinkedAccou
 	}
 	res, err := l.Link(ctx)
 	if err != nil {
-		return nil, err
+		return Approval{}, err
 	}
-	acct := &storage.LinkedAccount{
+	return Approval{Token: res.Token, Account: &storage.LinkedAccount{
 		ID:       res.Account.ID,
 		UUID:     res.Account.UUID,
 		Username: res.Account.Username,
@@ -92,29 +73,116 @@ func (s *Service) Link(ctx context.Context, o LinkOptions) (*storage.LinkedAccou
 		Email:    res.Account.Email,
 		Thumb:    res.Account.Thumb,
 		LinkedAt: time.Now().UTC().Truncate(time.Second),
-	}
-	if err := s.store(res.Token, acct); err != nil {
-		return acct, err
-	}
-	return acct, nil
+	}}, nil
 }
 
-// store writes the keychain first and the public details second: if the process dies in
-// between, the keychain holds a valid token and the app repairs the details from GET /user.
-func (s *Service) store(tok auth.Token, acct *storage.LinkedAccount) error {
-	if err := s.Tokens.Save(tok.Reveal()); err != nil {
-		return &SaveError{Account: acct, Err: err, token: tok, svc: s}
+// Save stores an approval: the keychain first and the public details second, so if the
+// process dies in between the keychain holds a valid token and Status repairs the details.
+func (s *Service) Save(a Approval) Outcome {
+	if err := s.Tokens.Save(a.Token.Reveal()); err != nil {
+		return Outcome{Kind: NotSaved, Account: a.Account, Err: err, approval: a, svc: s}
 	}
+	out := Outcome{Kind: Linked, Account: a.Account}
 	if s.Config != nil {
 		if _, err := s.Config.Update(func(c *storage.Config) error {
-			c.Account = acct
+			c.Account = a.Account
 			return nil
 		}); err != nil {
 			// The token is safe in the keychain; only the display details are missing.
-			return fmt.Errorf("token saved, but the account details could not be written: %w", err)
+			out.Err = fmt.Errorf("the account details could not be written: %w", err)
 		}
 	}
-	return nil
+	return out
+}
+
+// Link is Authorize then Save, reported as one Outcome.
+func (s *Service) Link(ctx context.Context, o LinkOptions) Outcome {
+	a, err := s.Authorize(ctx, o)
+	if err != nil {
+		return failed(err)
+	}
+	return s.Save(a)
+}
+
+// Kind is how a link run ended. The CLI and the window show the same thing for each.
+type Kind int
+
+const (
+	Linked    Kind = iota // the token is stored (Err, if set, says the details were not)
+	NotSaved              // plex.tv approved, the keychain refused; Retry saves again
+	Expired               // the code expired (after the engine's own renewals)
+	Cancelled             // the user stopped it; the stored token is unchanged
+	Rejected              // plex.tv rejected the new token
+	Failed                // anything else; Err says what
+)
+
+// Outcome is the result of a link run or a save.
+type Outcome struct {
+	Kind    Kind
+	Account *storage.LinkedAccount // Linked and NotSaved
+	Err     error
+
+	approval Approval
+	svc      *Service
+}
+
+func failed(err error) Outcome {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Outcome{Kind: Cancelled, Err: err}
+	case errors.Is(err, auth.ErrPinExpired):
+		return Outcome{Kind: Expired, Err: err}
+	case errors.Is(err, auth.ErrUnauthorized):
+		return Outcome{Kind: Rejected, Err: err}
+	default:
+		return Outcome{Kind: Failed, Err: err}
+	}
+}
+
+// Retry saves a NotSaved approval again; any other outcome is returned as it is.
+func (o Outcome) Retry() Outcome {
+	if o.Kind != NotSaved || o.svc == nil {
+		return o
+	}
+	return o.svc.Save(o.approval)
+}
+
+// Summary is the outcome in one sentence, the same in the terminal and the window. Error
+// texts of this project never hold a token.
+func (o Outcome) Summary() string {
+	switch o.Kind {
+	case Linked:
+		if o.Err != nil {
+			return "Linked as " + DisplayName(o.Account) + "; the token is stored, but " + o.Err.Error() + "."
+		}
+		return "Linked as " + DisplayName(o.Account) + "."
+	case NotSaved:
+		return "plex.tv approved " + DisplayName(o.Account) + ", but the token could not be saved: " + o.Err.Error() + "."
+	case Expired:
+		return "The code expired before it was approved."
+	case Cancelled:
+		return "Cancelled; the stored token (if any) is unchanged."
+	case Rejected:
+		return "plex.tv rejected the new token."
+	default:
+		return "Linking failed: " + o.Err.Error() + "."
+	}
+}
+
+// DisplayName is how the app names an account: username, else title, else e-mail.
+func DisplayName(a *storage.LinkedAccount) string {
+	switch {
+	case a == nil:
+		return "your Plex account"
+	case a.Username != "":
+		return a.Username
+	case a.Title != "":
+		return a.Title
+	case a.Email != "":
+		return a.Email
+	default:
+		return "your Plex account"
+	}
 }
 
 // UnlinkResult says what Unlink did beyond removing the local token.

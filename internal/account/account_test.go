@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -47,10 +48,11 @@ func approveWhenReady(t *testing.T, srv *plextvtest.Server) func(auth.Event) {
 
 func TestLinkStoresValidatedTokenAndDetails(t *testing.T) {
 	svc, srv, mem := newTestService(t, "")
-	acct, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
-	if err != nil {
-		t.Fatal(err)
+	out := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	if out.Kind != Linked || out.Err != nil {
+		t.Fatalf("link: %s", out.Summary())
 	}
+	acct := out.Account
 	tok, err := mem.Load()
 	if err != nil || !srv.TokenValid(tok) {
 		t.Fatalf("stored token is not one plex.tv accepts (err %v)", err)
@@ -74,13 +76,13 @@ func TestFailedOrCancelledRelinkKeepsOldToken(t *testing.T) {
 
 	// Cancelled while waiting for approval.
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := svc.Link(ctx, LinkOptions{OnEvent: func(e auth.Event) {
+	out := svc.Link(ctx, LinkOptions{OnEvent: func(e auth.Event) {
 		if e.State == auth.StateWaiting {
 			cancel()
 		}
 	}})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled link: %v", err)
+	if out.Kind != Cancelled || !errors.Is(out.Err, context.Canceled) {
+		t.Fatalf("cancelled link: %v %v", out.Kind, out.Err)
 	}
 	if tok, _ := mem.Load(); tok != "old-token" {
 		t.Fatal("a cancelled relink changed the stored token")
@@ -89,39 +91,73 @@ func TestFailedOrCancelledRelinkKeepsOldToken(t *testing.T) {
 	// Approved, but plex.tv rejects the new token during validation.
 	srv.FailNext(plextvtest.RouteUser, 1, plextvtest.Fault{Status: http.StatusUnauthorized,
 		Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
-	_, err = svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
-	if !errors.Is(err, auth.ErrUnauthorized) {
-		t.Fatalf("link with a rejected token: %v, want ErrUnauthorized", err)
+	out = svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	if out.Kind != Rejected || !errors.Is(out.Err, auth.ErrUnauthorized) {
+		t.Fatalf("link with a rejected token: %v %v, want Rejected", out.Kind, out.Err)
 	}
 	if tok, _ := mem.Load(); tok != "old-token" {
 		t.Fatal("a relink whose token failed validation changed the stored token")
 	}
 }
 
-func TestSaveErrorKeepsTokenForRetry(t *testing.T) {
+func TestNotSavedKeepsTokenForRetry(t *testing.T) {
 	svc, srv, mem := newTestService(t, "old-token")
 	mem.SetUnavailable(true)
-	_, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
-	var se *SaveError
-	if !errors.As(err, &se) || !errors.Is(err, storage.ErrKeychainUnavailable) {
-		t.Fatalf("link with a locked keychain: %v, want *SaveError wrapping ErrKeychainUnavailable", err)
+	out := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)})
+	if out.Kind != NotSaved || !errors.Is(out.Err, storage.ErrKeychainUnavailable) || out.Account == nil {
+		t.Fatalf("link with a locked keychain: %v %v, want NotSaved wrapping ErrKeychainUnavailable", out.Kind, out.Err)
 	}
-	if strings.Contains(err.Error(), se.token.Reveal()) {
-		t.Fatal("SaveError's message contains the token")
+	if strings.Contains(out.Summary(), out.approval.Token.Reveal()) {
+		t.Fatal("the outcome's summary contains the token")
 	}
-	if err := se.Retry(); err == nil {
+	if again := out.Retry(); again.Kind != NotSaved {
 		t.Fatal("Retry succeeded while the keychain is still unavailable")
 	}
 	mem.SetUnavailable(false)
 	if tok, _ := mem.Load(); tok != "old-token" {
 		t.Fatal("a failed save lost the old token")
 	}
-	if err := se.Retry(); err != nil {
-		t.Fatalf("Retry after the keychain came back: %v", err)
+	if done := out.Retry(); done.Kind != Linked {
+		t.Fatalf("Retry after the keychain came back: %s", done.Summary())
 	}
 	tok, _ := mem.Load()
 	if tok == "old-token" || !srv.TokenValid(tok) {
 		t.Fatal("Retry did not store the validated new token")
+	}
+}
+
+// One table for the terminal and the window: every way a link run ends has its kind and
+// one sentence.
+func TestOutcomeTable(t *testing.T) {
+	acct := &storage.LinkedAccount{Username: "alice"}
+	for _, tc := range []struct {
+		err  error
+		kind Kind
+		says string
+	}{
+		{context.Canceled, Cancelled, "unchanged"},
+		{fmt.Errorf("poll: %w", auth.ErrPinExpired), Expired, "expired"},
+		{fmt.Errorf("validate: %w", auth.ErrUnauthorized), Rejected, "rejected"},
+		{errors.New("boom"), Failed, "boom"},
+	} {
+		out := failed(tc.err)
+		if out.Kind != tc.kind || !strings.Contains(out.Summary(), tc.says) {
+			t.Errorf("%v: kind %v %q", tc.err, out.Kind, out.Summary())
+		}
+	}
+	if s := (Outcome{Kind: Linked, Account: acct}).Summary(); s != "Linked as alice." {
+		t.Errorf("linked: %q", s)
+	}
+	if s := (Outcome{Kind: Linked, Account: acct, Err: errors.New("disk full")}).Summary(); !strings.Contains(s, "stored") || !strings.Contains(s, "disk full") {
+		t.Errorf("linked without details: %q", s)
+	}
+	if s := (Outcome{Kind: NotSaved, Account: acct, Err: storage.ErrKeychainUnavailable}).Summary(); !strings.Contains(s, "could not be saved") {
+		t.Errorf("not saved: %q", s)
+	}
+	for _, a := range []*storage.LinkedAccount{nil, {}, {Title: "T"}, {Email: "e@x"}} {
+		if DisplayName(a) == "" {
+			t.Errorf("DisplayName(%+v) is empty", a)
+		}
 	}
 }
 
@@ -179,8 +215,8 @@ func TestStatusChecksTokenWithPlex(t *testing.T) {
 
 func TestUnlinkSignOut(t *testing.T) {
 	svc, srv, mem := newTestService(t, "")
-	if _, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)}); err != nil {
-		t.Fatal(err)
+	if out := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)}); out.Kind != Linked {
+		t.Fatal(out.Summary())
 	}
 	tok, _ := mem.Load()
 	res, err := svc.Unlink(context.Background(), true)

@@ -15,8 +15,8 @@ import (
 func linkedWithTools(t *testing.T) (*Service, *plextvtest.Server, map[string]*storage.MemoryStore) {
 	t.Helper()
 	svc, srv, _ := newTestService(t, "")
-	if _, err := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)}); err != nil {
-		t.Fatal(err)
+	if out := svc.Link(context.Background(), LinkOptions{OnEvent: approveWhenReady(t, srv)}); out.Kind != Linked {
+		t.Fatal(out.Summary())
 	}
 	var mu sync.Mutex
 	stores := map[string]*storage.MemoryStore{}

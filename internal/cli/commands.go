@@ -55,30 +55,30 @@ func cmdLink(g globals, args []string, env Env) int {
 	if !*noBrowser {
 		opts.OpenURL = openBrowser
 	}
-	acct, err := svc.Link(ctx, opts)
+	out := svc.Link(ctx, opts)
 	p.stop()
-	var saveErr *account.SaveError
-	switch {
-	case err == nil:
-		fmt.Fprintf(env.Stdout, "Linked as %s\n", displayName(acct))
+	switch out.Kind {
+	case account.Linked:
+		if out.Err != nil {
+			fmt.Fprintf(env.Stderr, "plexlink: %v\n", out.Err)
+		}
+		fmt.Fprintf(env.Stdout, "Linked as %s\n", account.DisplayName(out.Account))
 		return exitOK
-	case errors.Is(err, context.Canceled):
-		return fail(env, exitInterrupted, "cancelled; the stored token (if any) is unchanged")
-	case errors.As(err, &saveErr):
-		return retrySave(saveErr, env)
-	case errors.Is(err, auth.ErrPinExpired):
-		return fail(env, exitFailure, "the code expired before it was approved; run `plexlink link` again")
-	case errors.Is(err, auth.ErrUnauthorized):
-		return fail(env, exitFailure, "plex.tv rejected the new token; run `plexlink link` again")
+	case account.NotSaved:
+		return retrySave(out, env)
+	case account.Cancelled:
+		return fail(env, exitInterrupted, "%s", out.Summary())
+	case account.Expired, account.Rejected:
+		return fail(env, exitFailure, "%s Run `plexlink link` again.", out.Summary())
 	default:
-		return fail(env, exitFailure, "link failed: %v", err)
+		return fail(env, exitFailure, "%s", out.Summary())
 	}
 }
 
 // retrySave keeps a validated token alive in memory while the keychain is fixed, so a
 // locked keychain never costs the user a second trip through plex.tv/link.
-func retrySave(se *account.SaveError, env Env) int {
-	fmt.Fprintf(env.Stderr, "plexlink: %v\n", se)
+func retrySave(out account.Outcome, env Env) int {
+	fmt.Fprintf(env.Stderr, "plexlink: %s\n", out.Summary())
 	if !isTerminal(os.Stdin) {
 		return fail(env, exitFailure, "the token was not stored; fix the keychain and run `plexlink link` again")
 	}
@@ -89,11 +89,11 @@ func retrySave(se *account.SaveError, env Env) int {
 			fmt.Fprintln(env.Stderr)
 			return fail(env, exitFailure, "the token was not stored")
 		}
-		if err := se.Retry(); err != nil {
-			fmt.Fprintf(env.Stderr, "plexlink: still failing: %v\n", err)
+		if out = out.Retry(); out.Kind == account.NotSaved {
+			fmt.Fprintf(env.Stderr, "plexlink: still failing: %v\n", out.Err)
 			continue
 		}
-		fmt.Fprintf(env.Stdout, "Linked as %s\n", displayName(se.Account))
+		fmt.Fprintf(env.Stdout, "Linked as %s\n", account.DisplayName(out.Account))
 		return exitOK
 	}
 }
@@ -103,20 +103,6 @@ func retrySave(se *account.SaveError, env Env) int {
 func openBrowser(url string) error {
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 	return browser.OpenURL(url)
-}
-
-func displayName(a *storage.LinkedAccount) string {
-	if a == nil {
-		return "(unknown account)"
-	}
-	switch {
-	case a.Username != "":
-		return a.Username
-	case a.Title != "":
-		return a.Title
-	default:
-		return a.Email
-	}
 }
 
 // statusJSON is the stable, documented shape of `plexlink status --json`.
@@ -184,7 +170,7 @@ func cmdStatus(g globals, args []string, env Env) int {
 		out.CheckError = st.CheckErr.Error()
 	}
 	return emit(exitOK, func() {
-		who := displayName(st.Account)
+		who := account.DisplayName(st.Account)
 		if st.Account != nil && st.Account.Email != "" && st.Account.Email != who {
 			who += " <" + st.Account.Email + ">"
 		}

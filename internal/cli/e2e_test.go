@@ -304,7 +304,7 @@ func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
 	if !ok || ee.ExitCode() != 130 {
 		t.Fatalf("link after Ctrl-C: %v, want exit 130; stderr %q", err, errb.String())
 	}
-	if !strings.Contains(errb.String(), "cancelled") {
+	if !strings.Contains(strings.ToLower(errb.String()), "cancelled") {
 		t.Fatalf("no one-line reason on Ctrl-C: %q", errb.String())
 	}
 	now, ok := w.keychain()

@@ -214,7 +214,7 @@ func cmdServers(g globals, args []string, env Env) int {
 	list := servers.Probe(ctx, nil, res, true)
 	me := ""
 	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil {
-		me = displayName(st.Account)
+		me = account.DisplayName(st.Account)
 	}
 	out := make([]serverJSON, 0, len(list))
 	for _, s := range list {

@@ -4,7 +4,7 @@
 package desktop
 
 // AppID is the reverse-DNS application ID. FyneApp.toml, the .desktop file, the AppStream
-// metainfo, the macOS bundle and ui.AppID all use this exact string.
+// metainfo, the macOS bundle and the Fyne app (ui.Run) all use this exact string.
 const AppID = "io.github.plexlink.PlexLink"
 
 // AppName is the name users see in autostart settings and the Windows Run key.

@@ -47,7 +47,7 @@ func TestNoGoroutineLeaksAfterCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			_, err := svc.Link(ctx, account.LinkOptions{
+			out := svc.Link(ctx, account.LinkOptions{
 				OpenURL: func(u string) error { return nil },
 				OnEvent: func(ev auth.Event) {
 					if ev.State == auth.StatePinReady {
@@ -55,7 +55,7 @@ func TestNoGoroutineLeaksAfterCancel(t *testing.T) {
 					}
 				},
 			})
-			done <- err
+			done <- out.Err
 		}()
 		for deadline := time.Now().Add(10 * time.Second); !phase.until(srv); time.Sleep(5 * time.Millisecond) {
 			if time.Now().After(deadline) {

@@ -1,0 +1,469 @@
+package ui
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2"
+
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/winproto"
+	"codeberg.org/plexlink/plexlink/storage"
+)
+
+// Kind is which screen the window shows.
+type Kind int
+
+const (
+	Starting  Kind = iota // reading the keychain
+	NotLinked             // no token stored
+	Linking               // the engine runs (a first link or a relink)
+	Expired               // the engine gave up after its own renewals
+	Linked                // a token is stored (maybe rejected: RelinkNeeded)
+	Failed                // something needs the user; Fail says what
+)
+
+// Failure is what a Failed screen is about, and so what its main button retries.
+type Failure int
+
+const (
+	FailStatus Failure = iota // the keychain could not be read at start
+	FailLink                  // the link run failed; nothing was stored
+	FailSave                  // plex.tv validated the token, the keychain refused it
+	FailUnlink                // the token could not be removed
+)
+
+// Screen is everything the window shows, as one value. Only step changes it; the view
+// renders it, the controller carries out the effects step asks for.
+type Screen struct {
+	Kind         Kind
+	Stored       bool // a token is stored, as far as the app knows
+	Account      *storage.LinkedAccount
+	RelinkNeeded bool // plex.tv answered 401/422 for the stored token
+
+	Run        int        // the current link run; events of older runs are dropped
+	Ev         auth.Event // the latest engine event of the current run
+	Renewed    string     // a code the engine issued after the previous one expired
+	BrowserErr error      // the browser could not be opened for this run
+
+	Fail    Failure
+	Err     error
+	Outcome account.Outcome // FailSave: the approval that Retry saves
+
+	Confirming bool   // the unlink confirmation is open
+	Busy       string // a background action in progress ("Unlinking…")
+	Notice     string // one line of feedback ("Token copied to the clipboard.")
+	Autostart  bool
+
+	Avatar    fyne.Resource // nil → placeholder
+	AvatarFor string        // the thumb URL Avatar came from
+}
+
+// username is how the window names the account.
+func (s Screen) username() string { return account.DisplayName(s.Account) }
+
+// rest is the screen to return to when an action ends: linked or not.
+func (s Screen) rest() Kind {
+	if s.Stored {
+		return Linked
+	}
+	return NotLinked
+}
+
+// Events: what happened. Those from goroutines carry what they found.
+type (
+	evStatusRead struct {
+		st  account.Status
+		err error
+	} // the keychain was read at start
+	evRefresh     struct{}            // Try again on a failed start
+	evLink        struct{}            // Link, Relink, Get a new code
+	evLinkRefused struct{ err error } // the link lock is held elsewhere
+	evEngine      struct {
+		run int
+		ev  auth.Event
+	}
+	evLinkDone struct {
+		run int
+		out account.Outcome
+	}
+	evCancel     struct{}
+	evRetrySave  struct{}
+	evSaveDone   struct{ out account.Outcome }
+	evBack       struct{}
+	evAskUnlink  struct{}
+	evConfirm    struct{ ok bool }
+	evUnlinkDone struct {
+		res account.UnlinkResult
+		err error
+	}
+	evHealth struct {
+		st  account.Status
+		err error
+	}
+	evNotice  struct{ text string }
+	evBrowser struct {
+		run int
+		err error
+	}
+	evAutostart   struct{ on bool } // the check was clicked
+	evAutostartOK struct {
+		on  bool
+		err error
+	} // the write ended; on is what the system reports
+	evAvatar struct {
+		thumb string
+		res   fyne.Resource
+	}
+	evCopyCode  struct{}
+	evCopyLink  struct{}
+	evCopyToken struct{}
+	evOpenLink  struct{}
+)
+
+// Effect is work step asks the controller to do; its result comes back as an event.
+type Effect interface{ effect() }
+
+type (
+	effReadStatus   struct{}
+	effStartLink    struct{ run int }
+	effCancelLink   struct{}
+	effSave         struct{ out account.Outcome }
+	effUnlink       struct{}
+	effNotify       struct{ text string } // the tray does it when there is one
+	effEmit         struct{ event string }
+	effFetchAvatar  struct{ thumb string }
+	effSetAutostart struct{ on bool }
+	effHealthArm    struct{} // (re)start the 6-hourly check: the token was just validated
+	effHealthStop   struct{}
+	effHealthCheck  struct{}                    // ask plex.tv now, then every 6 hours
+	effClipboard    struct{ what, text string } // not a secret: a code or a URL
+	effCopyToken    struct{}                    // read the keychain, copy as a secret
+	effOpenURL      struct {
+		run int
+		url string
+	}
+)
+
+func (effReadStatus) effect()   {}
+func (effStartLink) effect()    {}
+func (effCancelLink) effect()   {}
+func (effSave) effect()         {}
+func (effUnlink) effect()       {}
+func (effNotify) effect()       {}
+func (effEmit) effect()         {}
+func (effFetchAvatar) effect()  {}
+func (effSetAutostart) effect() {}
+func (effHealthArm) effect()    {}
+func (effHealthStop) effect()   {}
+func (effHealthCheck) effect()  {}
+func (effClipboard) effect()    {}
+func (effCopyToken) effect()    {}
+func (effOpenURL) effect()      {}
+
+// Messages the window shows; tests and the tray's notifications use the same words.
+const (
+	noticeUnlinked        = "Unlinked. The token was removed from this computer."
+	noticeUnlinkedLocally = "Unlinked on this computer, but plex.tv could not be told; remove the device under Authorized Devices on plex.tv if you want."
+	notifyRelink          = "plex.tv no longer accepts the saved token. Relink your Plex account."
+	busyUnlinking         = "Unlinking…"
+	busySaving            = "Saving…"
+)
+
+// step is the whole behaviour of the window: the next screen and the work to start, from
+// the current screen and what happened. It is pure: no widgets, no goroutines, no clock.
+func step(s Screen, e any) (Screen, []Effect) {
+	switch e := e.(type) {
+	case evStatusRead:
+		if s.Kind != Starting {
+			return s, nil // the user moved on (e.g. started linking) before the keychain answered
+		}
+		switch {
+		case e.err != nil:
+			s.Kind, s.Fail, s.Err = Failed, FailStatus, e.err
+		case e.st.Linked:
+			s.Kind, s.Stored, s.Account = Linked, true, e.st.Account
+			return s, append(avatar(&s), effHealthCheck{})
+		default:
+			s.Kind = NotLinked
+		}
+		return s, nil
+
+	case evRefresh:
+		if s.Kind != Failed || s.Fail != FailStatus {
+			return s, nil
+		}
+		s.Kind, s.Err = Starting, nil
+		return s, []Effect{effReadStatus{}}
+
+	case evLink:
+		switch {
+		case s.Kind == Starting || s.Kind == Linking || s.Busy != "":
+			return s, nil
+		case s.Kind == Failed && s.Fail == FailSave:
+			return s, nil // the approval would be lost: save it or cancel first
+		}
+		s.Run++
+		s.Kind, s.Ev, s.Renewed, s.BrowserErr = Linking, auth.Event{}, "", nil
+		s.Err, s.Outcome, s.Notice, s.Confirming = nil, account.Outcome{}, "", false
+		return s, []Effect{effStartLink{s.Run}}
+
+	case evLinkRefused:
+		if s.Kind != Linking {
+			return s, nil
+		}
+		s.Kind, s.Fail, s.Err = Failed, FailLink, e.err
+		return s, nil
+
+	case evEngine:
+		if e.run != s.Run || s.Kind != Linking {
+			return s, nil
+		}
+		ev := e.ev
+		if ev.Code == "" { // events about the browser or the network may not repeat the code
+			ev.Code, ev.LinkURL, ev.ExpiresAt = s.Ev.Code, s.Ev.LinkURL, s.Ev.ExpiresAt
+		}
+		switch ev.State {
+		case auth.StateRenewed:
+			s.Renewed, s.BrowserErr = ev.Code, nil
+		case auth.StateBrowserFailed:
+			s.BrowserErr = ev.Err
+			if s.BrowserErr == nil {
+				s.BrowserErr = errors.New("no browser was found")
+			}
+		}
+		s.Ev = ev
+		return s, nil
+
+	case evBrowser:
+		if e.run != s.Run || s.Kind != Linking {
+			return s, nil
+		}
+		s.BrowserErr = e.err
+		return s, nil
+
+	case evLinkDone:
+		return linkDone(s, e)
+
+	case evCancel:
+		switch {
+		case s.Confirming:
+			s.Confirming = false
+			return s, nil
+		case s.Kind == Linking:
+			s.Run++ // the run's late events and result no longer matter
+			s.Kind = s.rest()
+			return s, []Effect{effCancelLink{}}
+		case s.Kind == Failed && s.Fail == FailSave:
+			s.Kind, s.Err, s.Outcome = s.rest(), nil, account.Outcome{}
+			return s, nil
+		}
+		return s, nil
+
+	case evRetrySave:
+		if s.Kind != Failed || s.Fail != FailSave || s.Busy != "" {
+			return s, nil
+		}
+		s.Busy = busySaving
+		return s, []Effect{effSave{s.Outcome}}
+
+	case evSaveDone:
+		if s.Kind != Failed || s.Fail != FailSave {
+			return s, nil
+		}
+		s.Busy = ""
+		if e.out.Kind == account.NotSaved {
+			s.Err, s.Outcome = e.out.Err, e.out
+			return s, nil
+		}
+		return linked(s, e.out)
+
+	case evBack:
+		if s.Kind != Failed && s.Kind != Expired {
+			return s, nil
+		}
+		s.Kind, s.Err, s.Outcome = s.rest(), nil, account.Outcome{}
+		return s, nil
+
+	case evAskUnlink:
+		if !s.Stored || s.Busy != "" || s.Kind == Starting {
+			return s, nil
+		}
+		s.Confirming = true
+		return s, nil
+
+	case evConfirm:
+		if !s.Confirming {
+			return s, nil
+		}
+		s.Confirming = false
+		if !e.ok {
+			return s, nil
+		}
+		var eff []Effect
+		if s.Kind == Linking {
+			s.Run++
+			eff = append(eff, effCancelLink{})
+		}
+		s.Kind, s.Busy, s.Notice = s.rest(), busyUnlinking, ""
+		return s, append(eff, effUnlink{})
+
+	case evUnlinkDone:
+		if s.Busy != busyUnlinking {
+			return s, nil
+		}
+		s.Busy = ""
+		if e.err != nil {
+			s.Kind, s.Fail, s.Err = Failed, FailUnlink, e.err
+			return s, nil
+		}
+		next := Screen{Kind: NotLinked, Run: s.Run, Notice: noticeUnlinked, Autostart: s.Autostart}
+		if e.res.SignOutErr != nil {
+			next.Notice = noticeUnlinkedLocally
+		}
+		return next, []Effect{effHealthStop{}, effEmit{winproto.EventUnlinked}}
+
+	case evHealth:
+		return health(s, e)
+
+	case evNotice:
+		s.Notice = e.text
+		return s, nil
+
+	case evAutostart:
+		if e.on == s.Autostart {
+			return s, nil
+		}
+		s.Autostart = e.on
+		return s, []Effect{effSetAutostart{e.on}}
+
+	case evAutostartOK:
+		s.Autostart = e.on
+		if e.err != nil {
+			s.Notice = "Could not change start at login: " + e.err.Error()
+		}
+		return s, []Effect{effEmit{winproto.EventAutostart}}
+
+	case evAvatar:
+		if e.thumb == s.AvatarFor {
+			s.Avatar = e.res
+		}
+		return s, nil
+
+	case evCopyCode:
+		if s.Kind != Linking || s.Ev.Code == "" {
+			return s, nil
+		}
+		s.Notice = "Code copied to the clipboard."
+		return s, []Effect{effClipboard{"Code", s.Ev.Code}}
+
+	case evCopyLink:
+		if s.Kind != Linking || s.Ev.LinkURL == "" {
+			return s, nil
+		}
+		s.Notice = "Link copied to the clipboard."
+		return s, []Effect{effClipboard{"Link", s.Ev.LinkURL}}
+
+	case evCopyToken:
+		if !s.Stored {
+			return s, nil
+		}
+		return s, []Effect{effCopyToken{}}
+
+	case evOpenLink:
+		if s.Kind != Linking || s.Ev.LinkURL == "" {
+			return s, nil
+		}
+		return s, []Effect{effOpenURL{s.Run, s.Ev.LinkURL}}
+	}
+	return s, nil
+}
+
+func linkDone(s Screen, e evLinkDone) (Screen, []Effect) {
+	if s.Busy == busyUnlinking {
+		return s, nil // an unlink runs: what it leaves is what is shown
+	}
+	if e.out.Kind == account.Linked {
+		// Linked, even if the user pressed Cancel too late: show what is stored.
+		return linked(s, e.out)
+	}
+	if e.run != s.Run || s.Kind != Linking {
+		return s, nil
+	}
+	switch e.out.Kind {
+	case account.NotSaved:
+		s.Kind, s.Fail, s.Err, s.Outcome = Failed, FailSave, e.out.Err, e.out
+	case account.Expired:
+		s.Kind = Expired
+	case account.Cancelled:
+		s.Kind = s.rest()
+	default:
+		s.Kind, s.Fail, s.Err = Failed, FailLink, e.out.Err
+	}
+	return s, nil
+}
+
+// linked records a freshly stored token.
+func linked(s Screen, out account.Outcome) (Screen, []Effect) {
+	s.Kind, s.Stored, s.RelinkNeeded, s.Busy = Linked, true, false, ""
+	s.Err, s.Outcome, s.Notice = nil, account.Outcome{}, ""
+	if out.Account != nil {
+		s.Account = out.Account
+	}
+	if out.Err != nil {
+		s.Notice = out.Summary()
+	}
+	eff := []Effect{effEmit{winproto.EventLinked}, effNotify{"Linked as " + s.username()}, effHealthArm{}}
+	return s, append(eff, avatar(&s)...)
+}
+
+func health(s Screen, e evHealth) (Screen, []Effect) {
+	switch {
+	case e.err != nil:
+		return s, nil // the keychain did not answer (locked, busy): nothing is known to have changed
+	case !e.st.Linked:
+		if !s.Stored {
+			return s, nil
+		}
+		// Removed outside the app (the CLI, another window).
+		s.Stored, s.Account, s.RelinkNeeded, s.Confirming = false, nil, false, false
+		if s.Kind == Linked {
+			s.Kind = NotLinked
+		}
+		return s, []Effect{effHealthStop{}, effEmit{winproto.EventTokenChanged}}
+	}
+	var eff []Effect
+	s.Stored = true
+	if e.st.Account != nil {
+		s.Account = e.st.Account
+		eff = avatar(&s)
+	}
+	switch {
+	case e.st.Valid == nil:
+	case !*e.st.Valid && !s.RelinkNeeded:
+		s.RelinkNeeded = true
+		eff = append(eff, effEmit{winproto.EventRelinkNeeded}, effNotify{notifyRelink})
+	case *e.st.Valid:
+		s.RelinkNeeded = false
+	}
+	if s.Kind == Starting || s.Kind == NotLinked {
+		s.Kind = Linked
+	}
+	return s, eff
+}
+
+// avatar asks for the account's thumbnail when it changed.
+func avatar(s *Screen) []Effect {
+	thumb := ""
+	if s.Account != nil {
+		thumb = s.Account.Thumb
+	}
+	if thumb == s.AvatarFor {
+		return nil
+	}
+	s.Avatar, s.AvatarFor = nil, thumb
+	if thumb == "" {
+		return nil
+	}
+	return []Effect{effFetchAvatar{thumb}}
+}

@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/storage"
+)
+
+// The screens the window can be on, one of each shape that step treats differently.
+func tableScreens() map[string]Screen {
+	alice := &storage.LinkedAccount{Username: "alice"}
+	code := auth.Event{State: auth.StateWaiting, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q"}
+	notSaved := account.Outcome{Kind: account.NotSaved, Account: alice, Err: storage.ErrKeychainUnavailable}
+	linked := Screen{Kind: Linked, Stored: true, Account: alice, Run: 1}
+	return map[string]Screen{
+		"starting":     {Kind: Starting},
+		"notLinked":    {Kind: NotLinked, Run: 1},
+		"fetching":     {Kind: Linking, Run: 1},
+		"code":         {Kind: Linking, Run: 1, Ev: code},
+		"relinking":    {Kind: Linking, Run: 1, Ev: code, Stored: true, Account: alice},
+		"expired":      {Kind: Expired, Run: 1},
+		"linked":       linked,
+		"relinkNeeded": func() Screen { s := linked; s.RelinkNeeded = true; return s }(),
+		"confirming":   func() Screen { s := linked; s.Confirming = true; return s }(),
+		"unlinking":    func() Screen { s := linked; s.Busy = busyUnlinking; return s }(),
+		"failedStatus": {Kind: Failed, Fail: FailStatus, Err: storage.ErrKeychainUnavailable},
+		"failedLink":   {Kind: Failed, Fail: FailLink, Run: 1, Err: errors.New("boom")},
+		"failedSave":   {Kind: Failed, Fail: FailSave, Run: 1, Err: storage.ErrKeychainUnavailable, Outcome: notSaved},
+		"failedUnlink": {Kind: Failed, Fail: FailUnlink, Stored: true, Account: alice, Run: 1, Err: errors.New("dbus")},
+	}
+}
+
+// Every event step knows, with the values the tests send.
+func tableEvents() map[string]any {
+	alice := &storage.LinkedAccount{Username: "alice"}
+	valid, invalid := true, false
+	return map[string]any{
+		"statusLinked":    evStatusRead{st: account.Status{Linked: true, Account: alice}},
+		"statusNotLinked": evStatusRead{},
+		"statusErr":       evStatusRead{err: storage.ErrKeychainUnavailable},
+		"refresh":         evRefresh{},
+		"link":            evLink{},
+		"linkRefused":     evLinkRefused{errors.New("another Plex Link is linking")},
+		"engine":          evEngine{1, auth.Event{State: auth.StatePinReady, Code: "ZX9P"}},
+		"engineStale":     evEngine{0, auth.Event{State: auth.StatePinReady, Code: "OLD1"}},
+		"doneLinked":      evLinkDone{1, account.Outcome{Kind: account.Linked, Account: alice}},
+		"doneNotSaved":    evLinkDone{1, account.Outcome{Kind: account.NotSaved, Account: alice, Err: storage.ErrKeychainUnavailable}},
+		"doneExpired":     evLinkDone{1, account.Outcome{Kind: account.Expired, Err: auth.ErrPinExpired}},
+		"doneCancelled":   evLinkDone{1, account.Outcome{Kind: account.Cancelled, Err: context.Canceled}},
+		"doneFailed":      evLinkDone{1, account.Outcome{Kind: account.Failed, Err: errors.New("HTTP 500")}},
+		"doneStale":       evLinkDone{0, account.Outcome{Kind: account.Failed, Err: errors.New("old run")}},
+		"cancel":          evCancel{},
+		"retrySave":       evRetrySave{},
+		"saved":           evSaveDone{account.Outcome{Kind: account.Linked, Account: alice}},
+		"saveFailedAgain": evSaveDone{account.Outcome{Kind: account.NotSaved, Account: alice, Err: storage.ErrKeychainUnavailable}},
+		"back":            evBack{},
+		"askUnlink":       evAskUnlink{},
+		"confirmYes":      evConfirm{true},
+		"confirmNo":       evConfirm{false},
+		"unlinked":        evUnlinkDone{},
+		"unlinkFailed":    evUnlinkDone{err: errors.New("dbus")},
+		"healthValid":     evHealth{st: account.Status{Linked: true, Valid: &valid}},
+		"healthInvalid":   evHealth{st: account.Status{Linked: true, Valid: &invalid}},
+		"healthGone":      evHealth{st: account.Status{}},
+		"healthErr":       evHealth{err: storage.ErrKeychainUnavailable},
+		"notice":          evNotice{"Token copied to the clipboard."},
+		"browser":         evBrowser{1, errors.New("no browser")},
+		"autostartOn":     evAutostart{true},
+		"autostartDone":   evAutostartOK{true, nil},
+		"avatar":          evAvatar{"", nil},
+		"copyCode":        evCopyCode{},
+		"copyLink":        evCopyLink{},
+		"copyToken":       evCopyToken{},
+		"openLink":        evOpenLink{},
+	}
+}
+
+// want is the next screen's kind ("" = unchanged) and the effects, e.g. "Linked effEmit,effNotify".
+type rule struct {
+	def  string            // for screens not listed
+	per  map[string]string // screen → want
+	also func(t *testing.T, from string, before, after Screen)
+}
+
+var (
+	linkingScreens = []string{"fetching", "code", "relinking"}
+	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink"}
+	allScreens     = []string{"starting", "notLinked", "fetching", "code", "relinking", "expired", "linked",
+		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "failedUnlink"}
+)
+
+func each(names []string, want string) map[string]string {
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = want
+	}
+	return m
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+const linkedEffects = "Linked effEmit,effNotify,effHealthArm"
+
+func tableRules() map[string]rule {
+	return map[string]rule{
+		"statusLinked":    {per: map[string]string{"starting": "Linked effHealthCheck"}},
+		"statusNotLinked": {per: map[string]string{"starting": "NotLinked"}},
+		"statusErr":       {per: map[string]string{"starting": "Failed"}},
+		"refresh":         {per: map[string]string{"failedStatus": "Starting effReadStatus"}},
+		// Not while starting, linking, busy, or holding an approval that would be lost.
+		"link": {def: "Linking effStartLink", per: merge(each(linkingScreens, ""),
+			map[string]string{"starting": "", "unlinking": "", "failedSave": ""})},
+		"linkRefused": {per: each(linkingScreens, "Failed")},
+		"engine": {per: each(linkingScreens, ""), also: func(t *testing.T, from string, b, a Screen) {
+			if b.Kind == Linking && a.Ev.Code != "ZX9P" {
+				t.Errorf("%s: engine event not shown: %+v", from, a.Ev)
+			}
+		}},
+		"engineStale": {also: func(t *testing.T, from string, b, a Screen) {
+			if a.Ev != b.Ev {
+				t.Errorf("%s: an old run's event changed the screen", from)
+			}
+		}},
+		// A token that got stored is shown whatever the screen: the user may have pressed
+		// Cancel a moment too late.
+		"doneLinked": {def: linkedEffects, per: merge(each([]string{"linked", "relinkNeeded", "confirming"}, "effEmit,effNotify,effHealthArm"),
+			map[string]string{"unlinking": ""})},
+		"doneNotSaved":  {per: each(linkingScreens, "Failed")},
+		"doneExpired":   {per: each(linkingScreens, "Expired")},
+		"doneCancelled": {per: map[string]string{"fetching": "NotLinked", "code": "NotLinked", "relinking": "Linked"}},
+		"doneFailed":    {per: each(linkingScreens, "Failed")},
+		"doneStale":     {},
+		"cancel": {per: map[string]string{"fetching": "NotLinked effCancelLink", "code": "NotLinked effCancelLink",
+			"relinking": "Linked effCancelLink", "failedSave": "NotLinked", "confirming": ""},
+			also: func(t *testing.T, from string, b, a Screen) {
+				if a.Confirming {
+					t.Errorf("%s: Cancel left the confirmation open", from)
+				}
+			}},
+		"retrySave":       {per: map[string]string{"failedSave": "effSave"}},
+		"saved":           {per: map[string]string{"failedSave": linkedEffects}},
+		"saveFailedAgain": {},
+		"back": {per: map[string]string{"expired": "NotLinked", "failedStatus": "NotLinked", "failedLink": "NotLinked",
+			"failedSave": "NotLinked", "failedUnlink": "Linked"}},
+		"askUnlink": {also: func(t *testing.T, from string, b, a Screen) {
+			want := b.Stored && b.Busy == "" && b.Kind != Starting
+			if a.Confirming != want {
+				t.Errorf("%s: confirming %t, want %t", from, a.Confirming, want)
+			}
+		}},
+		"confirmYes": {per: map[string]string{"confirming": "effUnlink"}, also: func(t *testing.T, from string, b, a Screen) {
+			if from == "confirming" && a.Busy != busyUnlinking {
+				t.Errorf("unlink confirmed without showing it runs")
+			}
+		}},
+		"confirmNo":    {},
+		"unlinked":     {per: map[string]string{"unlinking": "NotLinked effHealthStop,effEmit"}},
+		"unlinkFailed": {per: map[string]string{"unlinking": "Failed"}},
+		"healthValid":  {per: map[string]string{"starting": "Linked", "notLinked": "Linked"}},
+		"healthInvalid": {def: "effEmit,effNotify", per: map[string]string{"starting": "Linked effEmit,effNotify",
+			"notLinked": "Linked effEmit,effNotify", "relinkNeeded": ""}},
+		"healthGone": {per: merge(each(storedScreens, "effHealthStop,effEmit"), map[string]string{
+			"linked": "NotLinked effHealthStop,effEmit", "relinkNeeded": "NotLinked effHealthStop,effEmit",
+			"confirming": "NotLinked effHealthStop,effEmit", "unlinking": "NotLinked effHealthStop,effEmit"})},
+		"healthErr":     {},
+		"notice":        {},
+		"browser":       {},
+		"autostartOn":   {def: "effSetAutostart"},
+		"autostartDone": {def: "effEmit"},
+		"avatar":        {},
+		"copyCode":      {per: map[string]string{"code": "effClipboard", "relinking": "effClipboard"}},
+		"copyLink":      {per: map[string]string{"code": "effClipboard", "relinking": "effClipboard"}},
+		"copyToken":     {per: each(storedScreens, "effCopyToken")},
+		"openLink":      {per: map[string]string{"code": "effOpenURL", "relinking": "effOpenURL"}},
+	}
+}
+
+// TestStepTable runs every event on every screen and checks the next screen's kind and the
+// effects against the table; an event or screen without a row fails, so a new one cannot
+// slip in unexamined.
+func TestStepTable(t *testing.T) {
+	screens, events, rules := tableScreens(), tableEvents(), tableRules()
+	if len(screens) != len(allScreens) {
+		t.Fatalf("allScreens lists %d of %d screens", len(allScreens), len(screens))
+	}
+	for name := range events {
+		if _, ok := rules[name]; !ok {
+			t.Errorf("event %q has no row in the table", name)
+		}
+	}
+	pairs := 0
+	for en, e := range events {
+		r := rules[en]
+		for sn, s := range screens {
+			want, ok := r.per[sn]
+			if !ok {
+				want = r.def
+			}
+			next, effs := step(s, e)
+			pairs++
+			// step is pure: the same input gives the same output.
+			if again, effs2 := step(s, e); !reflect.DeepEqual(again, next) || !reflect.DeepEqual(effs, effs2) {
+				t.Errorf("%s on %s: step is not deterministic", en, sn)
+			}
+			if got := describeStep(s, next, effs); got != normalise(want) {
+				t.Errorf("%s on %s: got %q, want %q", en, sn, got, normalise(want))
+			}
+			if r.also != nil {
+				r.also(t, sn, s, next)
+			}
+			checkInvariants(t, en, sn, next)
+		}
+	}
+	t.Logf("%d (screen, event) pairs", pairs)
+}
+
+func describeStep(before, after Screen, effs []Effect) string {
+	var parts []string
+	if after.Kind != before.Kind {
+		parts = append(parts, kindName(after.Kind))
+	}
+	var names []string
+	for _, e := range effs {
+		names = append(names, strings.TrimPrefix(fmt.Sprintf("%T", e), "ui."))
+	}
+	if len(names) > 0 {
+		parts = append(parts, strings.Join(names, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func normalise(want string) string { return strings.TrimSpace(want) }
+
+func kindName(k Kind) string {
+	return [...]string{"Starting", "NotLinked", "Linking", "Expired", "Linked", "Failed"}[k]
+}
+
+// checkInvariants hold on every screen step can produce.
+func checkInvariants(t *testing.T, en, sn string, s Screen) {
+	t.Helper()
+	if s.Kind == Linked && !s.Stored {
+		t.Errorf("%s on %s: Linked screen without a stored token", en, sn)
+	}
+	if s.Kind == Failed && s.Fail == FailSave && s.Outcome.Kind != account.NotSaved {
+		t.Errorf("%s on %s: a save failure without the approval to retry", en, sn)
+	}
+	if s.Confirming && !s.Stored {
+		t.Errorf("%s on %s: confirming an unlink with nothing stored", en, sn)
+	}
+}
+
+func TestPrimaryEventIsTheHighlightedButton(t *testing.T) {
+	screens := tableScreens()
+	want := map[string]any{
+		"notLinked": evLink{}, "expired": evLink{}, "relinkNeeded": evLink{}, "confirming": evConfirm{true},
+		"failedStatus": evRefresh{}, "failedLink": evLink{}, "failedSave": evRetrySave{}, "failedUnlink": evAskUnlink{},
+	}
+	names := make([]string, 0, len(screens))
+	for n := range screens {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if got := primaryEvent(screens[n]); !reflect.DeepEqual(got, want[n]) {
+			t.Errorf("Enter on %s: %#v, want %#v", n, got, want[n])
+		}
+	}
+	if escapeEvent(screens["code"]) != (evCancel{}) || escapeEvent(screens["confirming"]) != (evConfirm{false}) || escapeEvent(screens["linked"]) != nil {
+		t.Error("Escape: cancel the engine, close the dialog, else nothing")
+	}
+}
