@@ -13,6 +13,8 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/google/uuid"
+
+	"codeberg.org/plexlink/plexlink/internal/atomicfile"
 )
 
 // LinkedAccount is the public part of the linked plex.tv account, kept for display without
@@ -227,38 +229,13 @@ func (c *ConfigStore) ensureDir() error {
 
 // write replaces the file atomically: readers see the old or the new file, never a torn one,
 // even after a crash.
-func (c *ConfigStore) write(cfg Config) (err error) {
+func (c *ConfigStore) write(cfg Config) error {
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding config: %w", err)
 	}
-	dir := filepath.Dir(c.Path)
-	tmp, err := os.CreateTemp(dir, ".config-*.tmp") // mode 0600
-	if err != nil {
+	if err := atomicfile.Write(c.Path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("writing config: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), c.Path); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	// Persist the rename itself.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"codeberg.org/plexlink/plexlink/internal/atomicfile"
 )
 
 // writeFileAtomic replaces p in one rename, so a crash never leaves a half-written entry
@@ -12,23 +14,7 @@ func writeFileAtomic(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".plexlink-*")
-	if err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	defer os.Remove(f.Name()) // no-op after the rename succeeds
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("autostart: %w", err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("autostart: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
 	return nil

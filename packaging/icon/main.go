@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 )
 
 // Geometry in a unit square, shared by the PNG renderer and the SVG writer. The links lie
@@ -74,7 +76,7 @@ func main() {
 }
 
 // appID names the icon in themes; it matches the .desktop file's Icon key.
-const appID = "io.github.plexlink.PlexLink"
+const appID = desktop.AppID
 
 // generateHicolor draws the app icon at each theme size rather than scaling the 1024 px
 // image down, so small sizes stay sharp.
