@@ -45,6 +45,7 @@ type Screen struct {
 	Ev         auth.Event // the latest engine event of the current run
 	Renewed    string     // a code the engine issued after the previous one expired
 	BrowserErr error      // the browser could not be opened for this run
+	LinkAgain  bool       // a link was asked for while this run saved its token: start it after
 
 	Fail    Failure
 	Err     error
@@ -198,15 +199,17 @@ func step(s Screen, e any) (Screen, []Effect) {
 
 	case evLink:
 		switch {
+		case s.Kind == Linking && s.Ev.State == auth.StateLinked:
+			// The run has a validated token and is saving it (the tray may already show the
+			// link): a Relink asked for now is a new request, run once this one is done.
+			s.LinkAgain = true
+			return s, nil
 		case s.Kind == Starting || s.Kind == Linking || s.Busy != "":
 			return s, nil
 		case s.Kind == Failed && s.Fail == FailSave:
 			return s, nil // the approval would be lost: save it or cancel first
 		}
-		s.Run++
-		s.Kind, s.Ev, s.Renewed, s.BrowserErr = Linking, auth.Event{}, "", nil
-		s.Err, s.Outcome, s.Notice, s.Confirming = nil, account.Outcome{}, "", false
-		return s, []Effect{effStartLink{s.Run}}
+		return newRun(s)
 
 	case evLinkRefused:
 		if s.Kind != Linking {
@@ -252,7 +255,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 			return s, nil
 		case s.Kind == Linking:
 			s.Run++ // the run's late events and result no longer matter
-			s.Kind = s.rest()
+			s.Kind, s.LinkAgain = s.rest(), false
 			return s, []Effect{effCancelLink{}}
 		case s.Kind == Failed && s.Fail == FailSave:
 			s.Kind, s.Err, s.Outcome = s.rest(), nil, account.Outcome{}
@@ -379,17 +382,32 @@ func step(s Screen, e any) (Screen, []Effect) {
 	return s, nil
 }
 
+// newRun starts a link run.
+func newRun(s Screen) (Screen, []Effect) {
+	s.Run++
+	s.Kind, s.Ev, s.Renewed, s.BrowserErr, s.LinkAgain = Linking, auth.Event{}, "", nil, false
+	s.Err, s.Outcome, s.Notice, s.Confirming = nil, account.Outcome{}, "", false
+	return s, []Effect{effStartLink{s.Run}}
+}
+
 func linkDone(s Screen, e evLinkDone) (Screen, []Effect) {
 	if s.Busy == busyUnlinking {
 		return s, nil // an unlink runs: what it leaves is what is shown
 	}
 	if e.out.Kind == account.Linked {
 		// Linked, even if the user pressed Cancel too late: show what is stored.
-		return linked(s, e.out)
+		again := s.LinkAgain && e.run == s.Run
+		next, eff := linked(s, e.out)
+		if again {
+			next, more := newRun(next)
+			return next, append(eff, more...)
+		}
+		return next, eff
 	}
 	if e.run != s.Run || s.Kind != Linking {
 		return s, nil
 	}
+	s.LinkAgain = false
 	switch e.out.Kind {
 	case account.NotSaved:
 		s.Kind, s.Fail, s.Err, s.Outcome = Failed, FailSave, e.out.Err, e.out

@@ -18,6 +18,7 @@ import (
 func tableScreens() map[string]Screen {
 	alice := &storage.LinkedAccount{Username: "alice"}
 	code := auth.Event{State: auth.StateWaiting, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q"}
+	saving := auth.Event{State: auth.StateLinked, Code: "7K2Q", LinkURL: "https://plex.tv/link/?pin=7K2Q"}
 	notSaved := account.Outcome{Kind: account.NotSaved, Account: alice, Err: storage.ErrKeychainUnavailable}
 	linked := Screen{Kind: Linked, Stored: true, Account: alice, Run: 1}
 	return map[string]Screen{
@@ -25,6 +26,8 @@ func tableScreens() map[string]Screen {
 		"notLinked":    {Kind: NotLinked, Run: 1},
 		"fetching":     {Kind: Linking, Run: 1},
 		"code":         {Kind: Linking, Run: 1, Ev: code},
+		"saving":       {Kind: Linking, Run: 1, Ev: saving},
+		"savingAgain":  {Kind: Linking, Run: 1, Ev: saving, LinkAgain: true},
 		"relinking":    {Kind: Linking, Run: 1, Ev: code, Stored: true, Account: alice},
 		"expired":      {Kind: Expired, Run: 1},
 		"linked":       linked,
@@ -91,9 +94,9 @@ type rule struct {
 }
 
 var (
-	linkingScreens = []string{"fetching", "code", "relinking"}
+	linkingScreens = []string{"fetching", "code", "relinking", "saving", "savingAgain"}
 	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink"}
-	allScreens     = []string{"starting", "notLinked", "fetching", "code", "relinking", "expired", "linked",
+	allScreens     = []string{"starting", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
 		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "failedUnlink"}
 )
 
@@ -125,7 +128,13 @@ func tableRules() map[string]rule {
 		"refresh":         {per: map[string]string{"failedStatus": "Starting effReadStatus"}},
 		// Not while starting, linking, busy, or holding an approval that would be lost.
 		"link": {def: "Linking effStartLink", per: merge(each(linkingScreens, ""),
-			map[string]string{"starting": "", "unlinking": "", "failedSave": ""})},
+			map[string]string{"starting": "", "unlinking": "", "failedSave": ""}),
+			also: func(t *testing.T, from string, b, a Screen) {
+				// Asked while a run saves its token: remembered, started after.
+				if want := b.Ev.State == auth.StateLinked && b.Kind == Linking; a.LinkAgain != want {
+					t.Errorf("%s: LinkAgain %t, want %t", from, a.LinkAgain, want)
+				}
+			}},
 		"linkRefused": {per: each(linkingScreens, "Failed")},
 		"engine": {per: each(linkingScreens, ""), also: func(t *testing.T, from string, b, a Screen) {
 			if b.Kind == Linking && a.Ev.Code != "ZX9P" {
@@ -140,13 +149,15 @@ func tableRules() map[string]rule {
 		// A token that got stored is shown whatever the screen: the user may have pressed
 		// Cancel a moment too late.
 		"doneLinked": {def: linkedEffects, per: merge(each([]string{"linked", "relinkNeeded", "confirming"}, "effEmit,effNotify,effHealthArm"),
-			map[string]string{"unlinking": ""})},
-		"doneNotSaved":  {per: each(linkingScreens, "Failed")},
-		"doneExpired":   {per: each(linkingScreens, "Expired")},
-		"doneCancelled": {per: map[string]string{"fetching": "NotLinked", "code": "NotLinked", "relinking": "Linked"}},
-		"doneFailed":    {per: each(linkingScreens, "Failed")},
-		"doneStale":     {},
+			map[string]string{"unlinking": "", "savingAgain": "effEmit,effNotify,effHealthArm,effStartLink"})},
+		"doneNotSaved": {per: each(linkingScreens, "Failed")},
+		"doneExpired":  {per: each(linkingScreens, "Expired")},
+		"doneCancelled": {per: map[string]string{"fetching": "NotLinked", "code": "NotLinked", "relinking": "Linked",
+			"saving": "NotLinked", "savingAgain": "NotLinked"}},
+		"doneFailed": {per: each(linkingScreens, "Failed")},
+		"doneStale":  {},
 		"cancel": {per: map[string]string{"fetching": "NotLinked effCancelLink", "code": "NotLinked effCancelLink",
+			"saving": "NotLinked effCancelLink", "savingAgain": "NotLinked effCancelLink",
 			"relinking": "Linked effCancelLink", "failedSave": "NotLinked", "confirming": ""},
 			also: func(t *testing.T, from string, b, a Screen) {
 				if a.Confirming {
@@ -184,10 +195,10 @@ func tableRules() map[string]rule {
 		"autostartOn":   {def: "effSetAutostart"},
 		"autostartDone": {def: "effEmit"},
 		"avatar":        {},
-		"copyCode":      {per: map[string]string{"code": "effClipboard", "relinking": "effClipboard"}},
-		"copyLink":      {per: map[string]string{"code": "effClipboard", "relinking": "effClipboard"}},
+		"copyCode":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
+		"copyLink":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
 		"copyToken":     {per: each(storedScreens, "effCopyToken")},
-		"openLink":      {per: map[string]string{"code": "effOpenURL", "relinking": "effOpenURL"}},
+		"openLink":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effOpenURL")},
 	}
 }
 

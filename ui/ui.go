@@ -314,10 +314,13 @@ func (c *Controller) startLink(run int) {
 	}
 	c.log.Info("linking started", "relink", c.screen.Stored)
 	c.goBackground(func() {
-		defer unlock()
-		defer cancel()
 		go c.tickCountdown(ctx)
-		c.send(evLinkDone{run, c.backend.Link(ctx, o)})
+		out := c.backend.Link(ctx, o)
+		// Unlocked before the result is shown: the tray hears "linked" and may ask for a
+		// relink at once, which must find the lock free.
+		cancel()
+		unlock()
+		c.send(evLinkDone{run, out})
 	})
 }
 

@@ -650,3 +650,23 @@ func (h *harness) quit() bool {
 		return false
 	}
 }
+
+// A Link asked for (from the tray) while a validated token is being saved is not lost: it
+// runs once the save is done.
+func TestLinkAskedWhileSavingRunsAfter(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(NotLinked))
+	code := h.startLinking(ButtonLink)
+	if _, err := s.srv.Approve(code); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("validated", func() bool { return h.c.screen.Ev.State == auth.StateLinked || h.c.screen.Kind == Linked })
+	if h.c.screen.Kind == Linked {
+		t.Skip("the save finished before the test could ask; the step table covers this case")
+	}
+	h.c.dispatch(evLink{})
+	h.pump("linked, then a new code", func() bool {
+		return h.c.screen.Stored && h.c.screen.Kind == Linking && h.c.screen.Ev.Code != "" && h.c.screen.Ev.Code != code
+	})
+}
