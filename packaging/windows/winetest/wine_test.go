@@ -343,7 +343,9 @@ func (w *world) start(env []string, name string, args ...string) (*proc, error) 
 	p := &proc{cmd: exec.Command(name, args...), stdout: out, stderr: errf, done: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = out, errf
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Its own process group: a window's process also starts Wine's explorer.exe, and kill
+	// stops both.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		out.Close()
@@ -355,6 +357,22 @@ func (w *world) start(env []string, name string, args ...string) (*proc, error) 
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// kill ends the process group at once and waits for the process.
+func (p *proc) kill() result {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	return p.wait(10 * time.Second)
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Stdout is what the process has written so far.
