@@ -17,7 +17,8 @@ var (
 const attachParentProcess = ^uint32(0)
 
 // AttachParent attaches to the parent's console and reopens the missing ones of os.Stdout
-// and os.Stderr on it (CONOUT$), also as the process's standard handles. Call it first thing
+// and os.Stderr on it (CONOUT$, with escape sequences on), also as the process's standard
+// handles. Call it first thing
 // in main, before anything captures os.Stdout, and only for commands: the GUI must stay
 // console-free. When there is no parent console (started from Explorer, or the parent is
 // itself a GUI program) nothing changes.
@@ -59,6 +60,12 @@ func reopen(which uint32, f **os.File, name string) {
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, nil, windows.OPEN_EXISTING, 0, 0)
 	if err != nil {
 		return
+	}
+	// The commands' progress line redraws itself with "\r\033[K"; a Windows 10+ console
+	// understands that once asked to (older ones refuse, and see the bytes as before).
+	var mode uint32
+	if windows.GetConsoleMode(h, &mode) == nil {
+		_ = windows.SetConsoleMode(h, mode|windows.ENABLE_PROCESSED_OUTPUT|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING)
 	}
 	_ = windows.SetStdHandle(which, h)
 	*f = os.NewFile(uintptr(h), name)

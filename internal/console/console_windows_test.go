@@ -52,6 +52,11 @@ func child(mode, mark string) int {
 	if _, err := fmt.Fprintf(os.Stdout, "out-%s\n", mark); err != nil {
 		return 5
 	}
+	var m uint32
+	if mode == "missing" && (windows.GetConsoleMode(windows.Handle(os.Stdout.Fd()), &m) != nil ||
+		m&windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING == 0) {
+		return 7
+	}
 	if _, err := fmt.Fprintf(os.Stderr, "err-%s\n", mark); err != nil {
 		return 6
 	}
@@ -124,7 +129,7 @@ func runChild(t *testing.T, mode string, stdout *bytes.Buffer) string {
 	err = cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-		t.Fatalf("child (%s): %v; want exit 3 (5: stdout write failed, 6: stderr write failed)", mode, err)
+		t.Fatalf("child (%s): %v; want exit 3 (5: stdout write failed, 6: stderr write failed, 7: no escape sequences on the console)", mode, err)
 	}
 	return mark
 }

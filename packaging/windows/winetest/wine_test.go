@@ -63,7 +63,9 @@ func requireWine(t *testing.T) {
 	t.Helper()
 	testenv.RequireTool(t, "wine", "wine64 wine")
 	testenv.RequireTool(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
-	if _, err := os.Stat("/usr/lib/wine/wine64"); err != nil && os.Getenv("WINELOADER") == "" {
+	// Debian keeps the 64-bit loader off PATH; without it `wine` cannot run a 64-bit .exe.
+	_, onPath := exec.LookPath("wine64")
+	if _, err := os.Stat("/usr/lib/wine/wine64"); err != nil && onPath != nil {
 		testenv.Require(t, fmt.Errorf("winetest: /usr/lib/wine/wine64 missing (install the \"wine64 wine\" packages, e.g. `make deps`): %w", testenv.ErrMissing))
 	}
 }
