@@ -57,16 +57,27 @@ var (
 	wineErr   error
 )
 
+// winePackages are what the Windows tests need installed (TEST_PKGS in the Makefile).
+const winePackages = "wine64 wine gcc-mingw-w64-x86-64"
+
 // requireWine checks the programs the Windows tests need: a missing one skips, or fails with
-// CI set, saying which Debian package to install.
+// CI set (testenv.Require), with the command that installs it.
 func requireWine(t *testing.T) {
 	t.Helper()
-	testenv.RequireTool(t, "wine", "wine64 wine")
-	testenv.RequireTool(t, "x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64")
+	missing := func(what string) {
+		t.Helper()
+		testenv.Require(t, fmt.Errorf("winetest: %s; install with `sudo apt-get install -y --no-install-recommends %s` (or `make deps`): %w",
+			what, winePackages, testenv.ErrMissing))
+	}
+	for _, prog := range []string{"wine", "wineserver", "wineboot", "x86_64-w64-mingw32-gcc"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			missing(prog + " not found on PATH")
+		}
+	}
 	// Debian keeps the 64-bit loader off PATH; without it `wine` cannot run a 64-bit .exe.
 	_, onPath := exec.LookPath("wine64")
 	if _, err := os.Stat("/usr/lib/wine/wine64"); err != nil && onPath != nil {
-		testenv.Require(t, fmt.Errorf("winetest: /usr/lib/wine/wine64 missing (install the \"wine64 wine\" packages, e.g. `make deps`): %w", testenv.ErrMissing))
+		missing("the 64-bit Wine loader (wine64) is missing")
 	}
 }
 
