@@ -11,7 +11,7 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # autolaunch stray session buses through it).
 # wine64, wine and mingw-w64 run the Windows release .exe under Wine
 # (packaging/windows/winetest).
-TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick curl \
+TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick curl fish \
              desktop-file-utils appstream wine64 wine gcc-mingw-w64-x86-64
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
 # tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).
