@@ -37,8 +37,8 @@ func (w *world) cmd(t *testing.T, env []string, wantCode int, args ...string) re
 	}
 	if res.code != wantCode {
 		out := res.output()
-		if len(args) > 0 && args[0] == "token" {
-			out = "--- stderr:\n" + res.stderr // stdout may be a token
+		if len(args) > 0 && (args[0] == "token" || args[0] == "env") {
+			out = "--- stderr:\n" + res.stderr // stdout holds tokens
 		}
 		t.Fatalf("plexlink.exe %s: exit %d, want %d\n%s\n%s", strings.Join(args, " "), res.code, wantCode, out, w.logTail())
 	}
@@ -144,12 +144,17 @@ func TestCLIFlow(t *testing.T) {
 		t.Fatalf("after linking: status --json = %+v, want linked as %s and valid", st, username)
 	}
 
+	w.handOff(t, env, service, tok)
+
 	res = w.cmd(t, env, 0, "unlink")
 	if !strings.Contains(res.stdout, "Unlinked") {
 		t.Fatalf("plexlink.exe unlink said:\n%s", res.output())
 	}
 	if got := w.credential(t, env, service); got != "absent" {
 		t.Fatalf("after unlink the Credential Manager still holds %s", got)
+	}
+	if got := w.credentialAt(t, env, service+":tool:plexapi"); got != "absent" {
+		t.Fatalf("after unlink the Credential Manager still holds plexapi's token (%s)", got)
 	}
 	res = w.cmd(t, env, 1, "token")
 	if res.stdout != "" || !strings.Contains(res.stderr, "not linked") {
@@ -159,7 +164,81 @@ func TestCLIFlow(t *testing.T) {
 	if st := w.status(t, env, 1); st.Linked {
 		t.Fatalf("after unlink: status --json = %+v", st)
 	}
-	t.Logf("wine: CLI flow (%d commands) in %v", 9, time.Since(started).Round(time.Millisecond))
+	t.Logf("wine: CLI flow in %v", time.Since(started).Round(time.Millisecond))
+}
+
+// handOff runs the tools hand-off commands through the .exe while linked: servers, a
+// server's token, a tool's own token (checked in the Credential Manager), tools, env in two
+// formats, exec of a Windows program, tools revoke; and leaves a second tool's token for
+// unlink to remove. acct is the account token, only ever compared.
+func (w *world) handOff(t *testing.T, env []string, service, acct string) {
+	t.Helper()
+	const server = "Living Room" // one of the fake's media servers (auth/plextvtest/servers.go)
+	res := w.cmd(t, env, 0, "servers", "--json")
+	var servers []struct {
+		Name  string `json:"name"`
+		Owned bool   `json:"owned"`
+		URL   string `json:"url"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &servers); err != nil {
+		t.Fatalf("servers --json printed no JSON list (%v):\n%s", err, res.output())
+	}
+	url := ""
+	for _, s := range servers {
+		if s.Name == server && s.Owned {
+			url = s.URL
+		}
+	}
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("servers --json has no owned %q answering on loopback:\n%s", server, res.stdout)
+	}
+
+	res = w.cmd(t, env, 0, "token", "--server", server)
+	if st := strings.TrimSpace(res.stdout); st == "" || st == acct || strings.Contains(st, "\n") {
+		t.Fatalf("token --server %q printed %s, want the server's own access token", server, testenv.Fingerprint(st))
+	}
+
+	res = w.cmd(t, env, 0, "token", "--tool", "kometa")
+	tool := strings.TrimSpace(res.stdout)
+	if tool == "" || tool == acct {
+		t.Fatalf("token --tool kometa printed %s, want a token of its own", testenv.Fingerprint(tool))
+	}
+	if got := w.credentialAt(t, env, service+":tool:kometa"); got != hashOf(tool) {
+		t.Fatalf("token --tool kometa printed %s, the Credential Manager holds %s", testenv.Fingerprint(tool), got)
+	}
+	res = w.cmd(t, env, 0, "tools")
+	if !strings.Contains(res.stdout, "kometa") || strings.Contains(res.stdout, tool) {
+		t.Fatalf("tools lists %q: want kometa, never its token", strings.ReplaceAll(res.stdout, tool, "[token]"))
+	}
+
+	res = w.cmd(t, env, 0, "env", "--server", server, "--tool", "kometa", "--format", "json")
+	var vars map[string]string
+	if err := json.Unmarshal([]byte(res.stdout), &vars); err != nil {
+		t.Fatalf("env --format json printed no JSON object (%v)", err)
+	}
+	if vars["PLEX_URL"] != url || vars["KOMETA_PLEX_URL"] != url || vars["PLEX_TOKEN"] == "" ||
+		vars["KOMETA_PLEX_TOKEN"] != vars["PLEX_TOKEN"] {
+		t.Fatalf("env --server %q --tool kometa: PLEX_URL %q, KOMETA_PLEX_URL %q, PLEX_TOKEN %s; want %s and one token",
+			server, vars["PLEX_URL"], vars["KOMETA_PLEX_URL"], testenv.Fingerprint(vars["PLEX_TOKEN"]), url)
+	}
+	res = w.cmd(t, env, 0, "env", "--tool", "kometa", "--format", "powershell")
+	if !strings.Contains(res.stdout, "$env:PLEX_TOKEN = '"+tool+"'") {
+		t.Fatal("env --tool kometa --format powershell has no `$env:PLEX_TOKEN = '<the tool's token>'` line")
+	}
+
+	res = w.cmd(t, env, 3, "exec", "--server", server, "--tool", "kometa", "--", winPath(w.helper), "env-report")
+	want := []string{"PLEX_URL=" + url, "PLEX_TOKEN=" + hashOf(vars["PLEX_TOKEN"]), "PLEXLINK_EXEC=1"}
+	for _, line := range want {
+		if !strings.Contains(res.stdout, line) {
+			t.Fatalf("exec handed the Windows program %q, want the lines %q", res.stdout, want)
+		}
+	}
+
+	w.cmd(t, env, 0, "tools", "revoke", "kometa")
+	if got := w.credentialAt(t, env, service+":tool:kometa"); got != "absent" {
+		t.Fatalf("after tools revoke kometa the Credential Manager still holds %s", got)
+	}
+	w.cmd(t, env, 0, "token", "--tool", "plexapi") // for unlink to remove
 }
 
 const gatewayHTML = "<html><body>Gateway</body></html>"

@@ -437,12 +437,21 @@ func (p *proc) wait(timeout time.Duration) result {
 // "sha256:<hex>" or "absent", read by credhelper.exe through CredReadW.
 func (w *world) credential(t *testing.T, env []string, service string) string {
 	t.Helper()
-	res := w.wine(env, time.Minute, w.helper, "cred-sha256", service+":token")
+	return w.credentialAt(t, env, service+":token")
+}
+
+// credentialAt is credential for any target ("SERVICE:USER", as go-keyring names them).
+func (w *world) credentialAt(t *testing.T, env []string, target string) string {
+	t.Helper()
+	res := w.wine(env, time.Minute, w.helper, "cred-sha256", target)
 	if res.err != nil || res.code != 0 {
 		t.Fatalf("credhelper cred-sha256: exit %d, %v\n%s", res.code, res.err, res.output())
 	}
 	return strings.TrimSpace(res.stdout)
 }
+
+// winPath is path as the Windows programs in the prefix see it (Wine maps / to Z:).
+func winPath(path string) string { return "Z:" + strings.ReplaceAll(path, "/", `\`) }
 
 // hashOf names a secret the way credhelper does, so the two can be compared unprinted.
 func hashOf(secret string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(secret))) }

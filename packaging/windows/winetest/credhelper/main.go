@@ -7,6 +7,9 @@
 //
 //	credhelper ping                → "ok" (the Go runtime starts: ProcessPrng is there)
 //	credhelper cred-sha256 TARGET  → "sha256:<hex>" or "absent"
+//	credhelper env-report          → PLEX_URL=<value>, PLEX_TOKEN=sha256:<hex>|unset,
+//	                                 PLEXLINK_EXEC=<value>, one a line; exits 3 (what
+//	                                 `plexlink exec` hands a Windows program, and its exit code)
 package main
 
 import (
@@ -55,8 +58,17 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println(out)
+	case len(os.Args) == 2 && os.Args[1] == "env-report":
+		fmt.Printf("PLEX_URL=%s\n", os.Getenv("PLEX_URL"))
+		if tok, ok := os.LookupEnv("PLEX_TOKEN"); ok {
+			fmt.Printf("PLEX_TOKEN=sha256:%x\n", sha256.Sum256([]byte(tok)))
+		} else {
+			fmt.Println("PLEX_TOKEN=unset")
+		}
+		fmt.Printf("PLEXLINK_EXEC=%s\n", os.Getenv("PLEXLINK_EXEC"))
+		os.Exit(3)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET")
+		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET | env-report")
 		os.Exit(2)
 	}
 }
