@@ -211,22 +211,13 @@ func (d *desk) waitRegistry(want bool) string {
 // login" and reads the Run value with `wine reg query` each time.
 func TestWindowLinkAndStartAtLogin(t *testing.T) {
 	w := shared(t)
-	testenv.RequireGUI(t)
 	fake := testenv.StartFakeServer(t, testenv.Binary(t), "--username", username)
-	x, err := testenv.StartXvfb()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := x.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	x := w.x
 	// Wine opens URLs with xdg-open from PATH (winebrowser): the fake one records them.
 	browser := testenv.NewFakeBrowser(t)
 	const service = "plexlink-wine-gui"
-	env := x.Env(w.env(browser.PathEnv(), "PLEXLINK_SERVER_URL="+fake.APIURL,
-		"PLEXLINK_LINK_URL="+fake.LinkURL, "PLEXLINK_KEYRING_SERVICE="+service))
+	env := w.env(browser.PathEnv(), "PLEXLINK_SERVER_URL="+fake.APIURL,
+		"PLEXLINK_LINK_URL="+fake.LinkURL, "PLEXLINK_KEYRING_SERVICE="+service)
 	if v := w.registryRun(t); v != "" {
 		t.Fatalf("the Run value exists before the test: %q", v)
 	}
@@ -237,7 +228,7 @@ func TestWindowLinkAndStartAtLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.app = app
-	t.Cleanup(func() { app.kill() }) // before Xvfb stops (cleanups run in reverse)
+	t.Cleanup(func() { app.kill() })
 	d.win, err = x.WaitWindow(windowTitle, 90*time.Second)
 	if err != nil {
 		d.fatal("%v", err)

@@ -45,6 +45,11 @@ type world struct {
 	helper  string // credhelper.exe
 	console string // the internal/console Windows test binary
 	server  *exec.Cmd
+	// x is the prefix's display. Every Wine process gets it, like every program on Windows
+	// has a desktop: Wine starts its desktop process (explorer.exe) with the DISPLAY of
+	// whichever program first needs it, and one started without a display would leave
+	// every later window without one.
+	x       *testenv.Display
 	standIn bool // the ProcessPrng stand-in was needed and installed
 
 	wineVersion string
@@ -85,6 +90,7 @@ func requireWine(t *testing.T) {
 func shared(t *testing.T) *world {
 	t.Helper()
 	requireWine(t)
+	testenv.RequireGUI(t)
 	wineOnce.Do(func() { wineWorld, wineErr = setUp() })
 	if wineErr != nil {
 		t.Fatalf("preparing Wine: %v", wineErr)
@@ -111,6 +117,9 @@ func setUp() (*world, error) {
 		return w, err
 	}
 	start := time.Now()
+	if w.x, err = testenv.StartXvfb(); err != nil {
+		return w, err
+	}
 	out, _ := exec.Command("wine", "--version").Output()
 	w.wineVersion = strings.TrimSpace(string(out))
 
@@ -195,8 +204,8 @@ func goBuild(root string, args ...string) error {
 	return nil
 }
 
-// env is the environment of a Wine process: this test's (the private HOME from testenv,
-// no DISPLAY) plus the prefix and extra.
+// env is the environment of a Wine process: this test's (the private HOME from testenv),
+// the prefix's display and the prefix, plus extra.
 func (w *world) env(extra ...string) []string {
 	var env []string
 	for _, e := range os.Environ() {
@@ -207,7 +216,7 @@ func (w *world) env(extra ...string) []string {
 		}
 		env = append(env, e)
 	}
-	env = append(env, "WINEPREFIX="+w.prefix, "WINEDEBUG=-all",
+	env = append(env, "DISPLAY="+w.x.Name, "WINEPREFIX="+w.prefix, "WINEDEBUG=-all",
 		// No Mono/Gecko installers (there is no network) and no menu entries in HOME.
 		"WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d", "LANG=C.UTF-8")
 	return append(env, extra...)
@@ -258,6 +267,9 @@ func (w *world) stop() error {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
+	}
+	if w.x != nil {
+		errs = append(errs, w.x.Stop()) // after the prefix's programs: they are its clients
 	}
 	if w.dir != "" {
 		errs = append(errs, os.RemoveAll(w.dir))
