@@ -301,6 +301,9 @@ func TestWindowLinkAndStartAtLogin(t *testing.T) {
 	d.click(cx, cy, "Start at login")
 	d.waitRegistry(false)
 	t.Log("wine: Start at login off → the Run value is gone")
+
+	// Leave the prefix as found (-count=2 runs this again in it).
+	w.cmd(t, w.env("PLEXLINK_KEYRING_SERVICE="+service), 0, "unlink")
 }
 
 // sameImage reports whether a and b show the same pixels in r.
