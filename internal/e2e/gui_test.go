@@ -680,3 +680,58 @@ func TestGUITrayProcessIsLight(t *testing.T) {
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
 	g.quit(tray)
 }
+
+// Copy token in the tray puts the token on the X11 clipboard from the tray process itself
+// (no window), marked as a secret for clipboard managers, and takes it off after 10 s.
+func TestGUICopyTokenFromTray(t *testing.T) {
+	testenv.RequireTool(t, "xclip", "xclip")
+	g := newGUI(t, true)
+	const stored = "a-token-stored-earlier"
+	if err := g.sess.SecretToolStore(service, "token", stored); err != nil {
+		t.Fatal(err)
+	}
+	app, err := testenv.StartApp(g.bin, g.env, "--background")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	tray := g.openTray()
+	if _, err := tray.WaitLabel(10*time.Second, trayCopy); err != nil {
+		g.fatal("%v", err)
+	}
+	xclip := func(target string) (string, error) {
+		args := []string{"-o", "-selection", "clipboard"}
+		if target != "" {
+			args = append(args, "-t", target)
+		}
+		cmd := exec.Command("xclip", args...)
+		cmd.Env = g.env
+		out, err := cmd.Output()
+		return string(out), err
+	}
+	g.click(tray, trayCopy)
+	copied := time.Now()
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); got != stored && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		got, _ = xclip("")
+	}
+	if got != stored {
+		g.fatal("after Copy token the clipboard holds %s, want the stored token", testenv.Fingerprint(got))
+	}
+	if hint, err := xclip("x-kde-passwordManagerHint"); err != nil || hint != "secret" {
+		g.fatal("x-kde-passwordManagerHint is %q (%v), want secret", hint, err)
+	}
+	if tree := testenv.Tree(app.Pid()); len(tree) != 1 {
+		g.fatal("copying started processes %v: the tray must copy by itself", tree)
+	}
+	time.Sleep(time.Until(copied.Add(11 * time.Second)))
+	if got, err := xclip(""); err == nil && got != "" {
+		g.fatal("11 s after Copy token the clipboard still holds %s", testenv.Fingerprint(got))
+	}
+	if strings.Contains(app.Stderr(), stored) {
+		t.Error("the token is in the app's log")
+	}
+	g.quit(tray)
+}
