@@ -118,6 +118,12 @@ func (c *Controller) statusRead(st account.Status, err error) {
 // service replaces it only after plex.tv validated the new one.
 func (c *Controller) startLink() {
 	c.show()
+	if c.linkCancel != nil && c.st.ev.State == auth.StateLinked {
+		// The run has a validated token and is saving it; the tray shows the link already.
+		// A Relink asked for now is a new request: run it once this one is done.
+		c.linkAgain = true
+		return
+	}
 	if c.quitting || c.linkCancel != nil || c.st.busy != "" {
 		return
 	}
@@ -144,10 +150,12 @@ func (c *Controller) startLink() {
 	}
 	c.log.Info("linking started", "relink", c.st.linked)
 	c.goBackground(func() {
-		defer unlock()
-		defer cancel()
 		go c.tickCountdown(ctx, gen)
 		acct, err := c.backend.Link(ctx, o)
+		// Unlocked before the result is shown: the tray hears "linked" from linkFinished and
+		// may ask for a relink at once, which must find the lock free.
+		cancel()
+		unlock()
 		c.post(func() { c.linkFinished(gen, acct, err) })
 	})
 }
@@ -159,7 +167,7 @@ func (c *Controller) cancelLink() {
 		return
 	}
 	c.linkCancel()
-	c.linkCancel = nil
+	c.linkCancel, c.linkAgain = nil, false
 	c.linkGen++ // the run's late events and result no longer matter
 	c.log.Info("linking cancelled")
 	c.st.phase = phaseNotLinked
@@ -210,8 +218,9 @@ func errText(err error) string {
 
 func (c *Controller) linkFinished(gen int, acct *storage.LinkedAccount, err error) {
 	current := gen == c.linkGen
+	again := current && c.linkAgain
 	if current {
-		c.linkCancel = nil
+		c.linkCancel, c.linkAgain = nil, false
 	}
 	var saveErr *account.SaveError
 	switch {
@@ -221,6 +230,9 @@ func (c *Controller) linkFinished(gen int, acct *storage.LinkedAccount, err erro
 			c.log.Warn("linked, but the account details were not saved", "err", err)
 		}
 		c.linked(acct)
+		if again {
+			c.startLink()
+		}
 		return
 	case !current:
 		return

@@ -96,6 +96,7 @@ type Controller struct {
 
 	linkGen    int // identifies the current link run; events of older runs are dropped
 	linkCancel context.CancelFunc
+	linkAgain  bool // a link was asked for while a validated run was being saved: start it after
 
 	healthGen   int
 	healthTimer *time.Timer

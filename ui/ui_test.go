@@ -650,3 +650,23 @@ func (h *harness) quit() bool {
 		return false
 	}
 }
+
+// A Link asked for (from the tray) while a validated token is being saved is not lost: it
+// runs once the save is done.
+func TestLinkAskedWhileSavingRunsAfter(t *testing.T) {
+	s := newStack(t, "")
+	h := newHarness(t, s.svc, nil)
+	h.pump("not linked", h.phase(phaseNotLinked))
+	code := h.startLinking(ButtonLink)
+	if _, err := s.srv.Approve(code); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("validated", func() bool { return h.c.st.ev.State == auth.StateLinked || h.c.st.phase == phaseLinked })
+	if h.c.st.phase == phaseLinked {
+		t.Skip("the save finished before the test could ask; nothing to check")
+	}
+	h.c.startLink()
+	h.pump("linked, then a new code", func() bool {
+		return h.c.st.linked && h.c.st.phase == phaseLinking && h.c.st.ev.Code != "" && h.c.st.ev.Code != code
+	})
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -94,8 +93,8 @@ func runGUI(a *guiApp, hidden chan<- struct{}) (s guiSample, err error) {
 	if a.fake != nil {
 		s.startReqs = len(a.fake.requests(app.Started, hiddenAt, nil))
 		s.idleReqs = len(a.fake.requests(hiddenAt, end, nil))
-		if a.linked && len(a.fake.requests(app.Started, hiddenAt, func(r request) bool { return r.path == "/api/v2/user" })) == 0 {
-			return fail("no start-up health check (GET /user): the app does not think it is linked")
+		if a.linked && len(a.fake.requests(app.Started, hiddenAt, isHealthCheck)) == 0 {
+			return fail("no start-up health check (GET /user or /ping): the app does not think it is linked")
 		}
 	}
 	if app.Exited() {
@@ -129,29 +128,45 @@ func runRound(apps []*guiApp) ([]guiSample, error) {
 	return samples, nil
 }
 
+func isHealthCheck(r request) bool { return r.path == "/api/v2/user" || r.path == "/api/v2/ping" }
+
+// rssMiB is the resident memory of pid's whole process tree (plexlink's window is a child
+// of its tray process while it is open).
 func rssMiB(pid int) (float64, error) {
-	kib, err := testenv.RSSKiB(pid)
+	kib, err := testenv.TreeRSSKiB(pid)
 	return float64(kib) / 1024, err
 }
 
-// cpuTime is utime+stime of pid from /proc/PID/stat (clock ticks of 10 ms: USER_HZ is 100
-// on every Linux architecture Go supports).
+// cpuTime is utime+stime over pid's process tree from /proc (clock ticks of 10 ms: USER_HZ
+// is 100 on every Linux architecture Go supports).
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	ticks, err := testenv.TreeCPUTicks(pid)
+	return time.Duration(ticks) * clockTick, err
+}
+
+// runBackground starts a like a login start (--background: no window ever), lets it settle
+// and measures it idle in the tray.
+func runBackground(a *guiApp) (s guiSample, err error) {
+	app, err := testenv.StartApp(a.bin, a.env, "--background")
 	if err != nil {
-		return 0, err
+		return s, err
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	defer app.Stop()
+	time.Sleep(rssAfterVisible)
+	cpu0, err := cpuTime(app.Pid())
+	if err != nil {
+		return s, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parsing /proc/%d/stat: %q %q", pid, f[11], f[12])
+	time.Sleep(idleWindow)
+	cpu1, err := cpuTime(app.Pid())
+	if err != nil {
+		return s, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
 	}
-	return time.Duration(utime+stime) * clockTick, nil
+	s.idleCPU = cpu1 - cpu0
+	if s.rssTray, err = rssMiB(app.Pid()); err != nil {
+		return s, err
+	}
+	return s, nil
 }
 
 // startupOnly measures start → visible alone, n rounds in rotating order (for working on
