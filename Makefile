@@ -9,7 +9,7 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # Test: a virtual display, a private D-Bus session with a real Secret Service, and the
 # clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
 # autolaunch stray session buses through it).
-TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-apps imagemagick curl \
+TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-apps imagemagick curl fish \
              desktop-file-utils appstream
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
 # tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).

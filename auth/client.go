@@ -127,7 +127,7 @@ func (c *Client) CreatePin(ctx context.Context, strong bool) (*Pin, error) {
 	if strong {
 		path += "?strong=true"
 	}
-	r, err := c.do(ctx, http.MethodPost, path, "")
+	r, err := c.do(ctx, http.MethodPost, path, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (c *Client) CreatePin(ctx context.Context, strong bool) (*Pin, error) {
 
 // Pin polls a code (GET /pins/{id}); AuthToken is set once the user approved it.
 func (c *Client) Pin(ctx context.Context, id int64) (*Pin, error) {
-	r, err := c.do(ctx, http.MethodGet, "/pins/"+strconv.FormatInt(id, 10), "")
+	r, err := c.do(ctx, http.MethodGet, "/pins/"+strconv.FormatInt(id, 10), "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (c *Client) User(ctx context.Context, tok Token) (*Account, error) {
 	if tok == "" {
 		return nil, fmt.Errorf("plex.tv GET /user: no token: %w", ErrUnauthorized)
 	}
-	r, err := c.do(ctx, http.MethodGet, "/user", tok)
+	r, err := c.do(ctx, http.MethodGet, "/user", tok, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (c *Client) SignOut(ctx context.Context, tok Token) error {
 	if tok == "" {
 		return fmt.Errorf("plex.tv DELETE /users/signout: no token: %w", ErrUnauthorized)
 	}
-	_, err := c.do(ctx, http.MethodDelete, "/users/signout", tok)
+	_, err := c.do(ctx, http.MethodDelete, "/users/signout", tok, nil)
 	return err
 }
 
@@ -184,7 +184,7 @@ func (c *Client) Ping(ctx context.Context, tok Token) error {
 	if tok == "" {
 		return fmt.Errorf("plex.tv GET /ping: no token: %w", ErrUnauthorized)
 	}
-	r, err := c.do(ctx, http.MethodGet, "/ping", tok)
+	r, err := c.do(ctx, http.MethodGet, "/ping", tok, nil)
 	if err != nil {
 		return err
 	}
@@ -219,8 +219,6 @@ func (c *Client) httpClient() *http.Client {
 	return &hc
 }
 
-// do performs one request and returns the body of a 2xx answer. Errors name the method
-// and path but never carry request headers or the token.
 // reply is a 2xx answer, kept with what a BadResponseError reports about it.
 type reply struct {
 	route, contentType string
@@ -236,7 +234,9 @@ func (r reply) bad(reason error) error {
 	})
 }
 
-func (c *Client) do(ctx context.Context, method, path string, tok Token) (reply, error) {
+// do performs one request (form, if not nil, as its urlencoded body) and returns the body
+// of a 2xx answer. Errors name the method and path but never carry request headers or the token.
+func (c *Client) do(ctx context.Context, method, path string, tok Token, form url.Values) (reply, error) {
 	route := method + " " + strings.SplitN(path, "?", 2)[0]
 	fail := func(err error) (reply, error) { return reply{}, fmt.Errorf("plex.tv %s: %w", route, err) }
 
@@ -254,11 +254,18 @@ func (c *Client) do(ctx context.Context, method, path string, tok Token) (reply,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return fail(err)
 	}
 	c.setHeaders(req.Header, tok)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 
 	resp, err := c.httpClient().Do(req)
 	if err != nil {

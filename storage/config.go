@@ -31,6 +31,18 @@ type LinkedAccount struct {
 type Config struct {
 	ClientID string         `json:"client_id,omitempty"`
 	Account  *LinkedAccount `json:"account,omitempty"`
+	// Tools are the tools given a token of their own; the tokens are in the keychain
+	// (NewToolKeychain), since a keychain cannot be listed.
+	Tools map[string]*Tool `json:"tools,omitempty"`
+}
+
+// Tool is the public record of a tool's token.
+type Tool struct {
+	// ClientID is the identifier the tool's token was requested under, and the one the tool
+	// should send (PLEXAPI_HEADER_IDENTIFIER): plex.tv lists it as one device, for good.
+	ClientID string    `json:"client_id"`
+	Created  time.Time `json:"created,omitempty"` // zero until a token was stored
+	LastUsed time.Time `json:"last_used,omitempty"`
 }
 
 // ConfigStore reads and writes config.json. Writes are atomic (temp file, fsync, rename) and

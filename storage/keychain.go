@@ -5,7 +5,6 @@ package storage
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"time"
 
@@ -25,7 +24,7 @@ var ErrEmptyToken = errors.New("refusing to store an empty token")
 const (
 	// DefaultService is the keychain service name; PLEXLINK_KEYRING_SERVICE overrides it.
 	DefaultService = "plexlink"
-	// KeyringUser is the username attribute, so `secret-tool lookup service plexlink` prints the token.
+	// KeyringUser is the username attribute, so `secret-tool lookup service plexlink username token` prints the token.
 	KeyringUser = "token"
 	// DefaultTimeout bounds every keychain call: an unlock prompt can otherwise block forever.
 	DefaultTimeout = 5 * time.Second
@@ -38,23 +37,29 @@ type TokenStore interface {
 	Delete() error
 }
 
-// ServiceFromEnv returns PLEXLINK_KEYRING_SERVICE, or DefaultService when it is unset or empty.
-func ServiceFromEnv() string {
-	if s := os.Getenv("PLEXLINK_KEYRING_SERVICE"); s != "" {
-		return s
-	}
-	return DefaultService
-}
-
 // Keychain is a TokenStore in the OS keychain (Secret Service, macOS Keychain, Windows
 // Credential Manager) through go-keyring.
 type Keychain struct {
 	Service string
+	User    string        // the item's username attribute; "" → KeyringUser (the account token)
 	Timeout time.Duration // 0 → DefaultTimeout
 }
 
-// NewKeychain returns a Keychain for service with the default timeout.
+// NewKeychain returns the account token's Keychain item for service.
 func NewKeychain(service string) *Keychain { return &Keychain{Service: service} }
+
+// NewToolKeychain returns the item holding the token minted for tool: username "tool:NAME",
+// next to the account token in the same service.
+func NewToolKeychain(service, tool string) *Keychain {
+	return &Keychain{Service: service, User: "tool:" + tool}
+}
+
+func (k *Keychain) user() string {
+	if k.User == "" {
+		return KeyringUser
+	}
+	return k.User
+}
 
 // Save stores token, replacing the previous one in place: nothing is deleted first, so a
 // failed Save leaves the old token readable.
@@ -63,7 +68,7 @@ func (k *Keychain) Save(token string) error {
 		return ErrEmptyToken
 	}
 	_, err := k.call("save", func() (string, error) {
-		return "", keyring.Set(k.Service, KeyringUser, token)
+		return "", keyring.Set(k.Service, k.user(), token)
 	})
 	return err
 }
@@ -72,7 +77,7 @@ func (k *Keychain) Save(token string) error {
 // ErrKeychainUnavailable.
 func (k *Keychain) Load() (string, error) {
 	tok, err := k.call("load", func() (string, error) {
-		return keyring.Get(k.Service, KeyringUser)
+		return keyring.Get(k.Service, k.user())
 	})
 	if err == nil && tok == "" {
 		// Save never stores an empty token; an empty item is as good as none.
@@ -85,7 +90,7 @@ func (k *Keychain) Load() (string, error) {
 // and callers need not special-case a half-finished earlier unlink.
 func (k *Keychain) Delete() error {
 	_, err := k.call("delete", func() (string, error) {
-		return "", keyring.Delete(k.Service, KeyringUser)
+		return "", keyring.Delete(k.Service, k.user())
 	})
 	if errors.Is(err, ErrNotLinked) {
 		return nil

@@ -293,15 +293,35 @@ func TestFixHintPerPlatform(t *testing.T) {
 	}
 }
 
-func TestServiceFromEnv(t *testing.T) {
-	t.Setenv("PLEXLINK_KEYRING_SERVICE", "")
-	if got := ServiceFromEnv(); got != DefaultService {
-		t.Errorf("unset: %q, want %q", got, DefaultService)
+// A tool's token is its own Secret Service item (username tool:NAME) beside the account's:
+// storing or deleting one never touches the other.
+func TestToolItemIsSeparate(t *testing.T) {
+	s := testenv.Shared(t)
+	k := keychainFor(t)
+	tool := NewToolKeychain(k.Service, "kometa")
+	if err := k.Save("account-token-1234"); err != nil {
+		t.Fatal(err)
 	}
-	t.Setenv("PLEXLINK_KEYRING_SERVICE", "plexlink-demo")
-	if got := ServiceFromEnv(); got != "plexlink-demo" {
-		t.Errorf("set: %q, want plexlink-demo", got)
+	if _, err := tool.Load(); !errors.Is(err, ErrNotLinked) {
+		t.Fatalf("tool Load with only the account stored: %v, want ErrNotLinked", err)
 	}
+	if err := tool.Save("tool-token-5678"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.SecretToolLookupUser(k.Service, "tool:kometa")
+	requireTool(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireToken(t, out, "tool-token-5678")
+	if err := tool.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := k.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireToken(t, got, "account-token-1234")
 }
 
 func TestMemoryStore(t *testing.T) {

@@ -14,8 +14,9 @@ import (
 
 // RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
 // [--account-token T] [--username U] [--allow-remote]`. It prints one JSON line
-// {"api_url":…,"link_url":…,"account_token":…} on stdout once it listens, serves until
-// SIGINT/SIGTERM and returns the exit code. Strong pins live twice --pin-ttl, as on plex.tv.
+// {"api_url":…,"link_url":…,"account_token":…,"servers":[…]} on stdout once it listens, serves until
+// SIGINT/SIGTERM and returns the exit code. The line also names the fake media servers
+// GET /resources lists ("servers"). Strong pins live twice --pin-ttl, as on plex.tv.
 func RunFakeServer(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -52,11 +53,16 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	defer srv.Close()
+	var names []string
+	for _, m := range srv.MediaServers() {
+		names = append(names, m.Name)
+	}
 	line, _ := json.Marshal(struct {
-		APIURL       string `json:"api_url"`
-		LinkURL      string `json:"link_url"`
-		AccountToken string `json:"account_token"`
-	}{srv.URL, srv.LinkURL, srv.AccountToken()})
+		APIURL       string   `json:"api_url"`
+		LinkURL      string   `json:"link_url"`
+		AccountToken string   `json:"account_token"`
+		Servers      []string `json:"servers"`
+	}{srv.URL, srv.LinkURL, srv.AccountToken(), names})
 	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
 		fmt.Fprintf(stderr, "fake-server: %v\n", err)
 		return 1

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,11 +72,14 @@ type Fake struct {
 	accountToken  string
 	user          account
 	tokens        map[string]bool // every token that GET /user accepts
+	issued        []string        // every token ever handed out, for secrecy scans
 	pins          map[int64]*pin
 	nextID        int64
 	counts        map[string]int
 	lastHeader    map[string]http.Header
 	faults        map[string][]*faultRun
+	servers       []*MediaServer
+	hang          net.Listener // accepts and never answers (a candidate of Old NAS)
 
 	closed   chan struct{}
 	shutdown bool
@@ -116,6 +120,7 @@ func New(opts ...Option) *Fake {
 		f.accountToken = randomString(20, alnum)
 	}
 	f.tokens[f.accountToken] = true
+	f.issued = append(f.issued, f.accountToken)
 	f.user.joined = f.now().Add(-365 * 24 * time.Hour).Truncate(time.Second)
 	return f
 }
@@ -145,6 +150,18 @@ func (f *Fake) TokenValid(tok string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.tokens[tok]
+}
+
+// IssuedTokens returns every token the fake has handed out: the account's, each approval's
+// and each media server's, revoked ones included. Secrecy tests look for them in output.
+func (f *Fake) IssuedTokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := append([]string(nil), f.issued...)
+	for _, m := range f.servers {
+		out = append(out, m.AccessToken)
+	}
+	return out
 }
 
 // Approve links a code to the demo account, as the user would on plex.tv/link, and returns
@@ -199,6 +216,7 @@ func (f *Fake) approveLocked(code string, linkPage bool) (string, error) {
 	}
 	p.token = randomString(20, alnum)
 	f.tokens[p.token] = true
+	f.issued = append(f.issued, p.token)
 	return p.token, nil
 }
 

@@ -57,13 +57,15 @@ func routeOf(r *http.Request) (route string, pinID string) {
 		return RouteSignOut, ""
 	case p == apiPrefix+"/ping" && r.Method == http.MethodGet:
 		return RoutePing, ""
+	case p == apiPrefix+"/resources" && r.Method == http.MethodGet:
+		return RouteResources, ""
 	}
 	return "", ""
 }
 
 // tokenOnly routes are answered with just a valid X-Plex-Token, as plex.tv does for the
 // plex.tv SDK's getTokenDetails and for curl one-liners; the PIN calls need a client id.
-var tokenOnly = map[string]bool{RouteUser: true, RouteSignOut: true, RoutePing: true}
+var tokenOnly = map[string]bool{RouteUser: true, RouteSignOut: true, RoutePing: true, RouteResources: true}
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string) {
 	switch route {
@@ -122,6 +124,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"pong": true})
+	case RouteResources:
+		if !f.tokens[tok] {
+			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
+			return
+		}
+		writeJSON(w, http.StatusOK, f.resourcesJSON())
 	case RouteUser:
 		if !f.tokens[tok] {
 			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")

@@ -36,6 +36,10 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	f := New(opts...)
+	if err := f.startMediaServers(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	base := "http://" + ln.Addr().String()
 	s := &Server{
 		Fake: f, URL: base + apiPrefix, LinkURL: base + "/link", Addr: ln.Addr().String(),
@@ -56,6 +60,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 func (s *Server) Close() {
 	s.Fake.Close()
 	_ = s.hs.Close()
+	s.closeMediaServers()
 	<-s.done
 	s.inflight.Wait()
 }

@@ -23,6 +23,7 @@ type Status struct {
 	Account  *storage.LinkedAccount
 	Valid    *bool
 	CheckErr error
+	Tools    int // tools with a token of their own
 }
 
 // LinkOptions are the per-call choices of a link run.
@@ -34,9 +35,11 @@ type LinkOptions struct {
 
 // Service links, unlinks and reports on the one account this install holds.
 type Service struct {
-	Client       *auth.Client
-	Tokens       storage.TokenStore
-	Config       *storage.ConfigStore
+	Client *auth.Client
+	Tokens storage.TokenStore
+	Config *storage.ConfigStore
+	// ToolTokens is where a tool's own token is kept (see ToolToken); nil: no tool tokens.
+	ToolTokens   func(tool string) storage.TokenStore
 	PollInterval time.Duration // 0: the engine's default (1 s)
 }
 
@@ -118,13 +121,20 @@ func (s *Service) store(tok auth.Token, acct *storage.LinkedAccount) error {
 type UnlinkResult struct {
 	SignedOut  bool  // plex.tv invalidated the token
 	SignOutErr error // why signing out failed (the local unlink still happened)
+	// ToolsRemoved are the tools whose tokens were removed; ToolsNotSignedOut those plex.tv
+	// could not be asked to invalidate.
+	ToolsRemoved, ToolsNotSignedOut []string
 }
 
-// Unlink removes the token from the keychain and the account from local state. With
-// signOut it first asks plex.tv to invalidate the token; an unreachable plex.tv does not
-// stop the local unlink.
+// Unlink removes the token and every tool's token from the keychain and the account from
+// local state. With signOut it first asks plex.tv to invalidate each token; an unreachable
+// plex.tv does not stop the local unlink.
 func (s *Service) Unlink(ctx context.Context, signOut bool) (UnlinkResult, error) {
 	var res UnlinkResult
+	var err error
+	if res.ToolsRemoved, res.ToolsNotSignedOut, err = s.unlinkTools(ctx, signOut); err != nil {
+		return res, fmt.Errorf("removing the tools' tokens: %w", err)
+	}
 	tok, err := s.Tokens.Load()
 	switch {
 	case errors.Is(err, storage.ErrNotLinked):
@@ -169,6 +179,9 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 		return st, err
 	}
 	st.Linked = true
+	if tools, err := s.Tools(); err == nil {
+		st.Tools = len(tools)
+	}
 	if s.Config != nil {
 		if c, err := s.Config.Load(); err == nil && c.Account != nil {
 			st.Account = c.Account

@@ -53,6 +53,7 @@ type GUIOptions struct {
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	Environ        func() []string // the environment `exec` passes on; nil → os.Environ
 	// GUI starts the tray app and returns its exit code; nil in builds without a GUI.
 	GUI func(GUIOptions) int
 	// TrayIcons are the tray process's icons; without them the GUI runs as one window.
@@ -81,8 +82,17 @@ Usage:
                                   link a Plex account from the terminal
   plexlink status [--json] [--offline]
                                   show the linked account and whether plex.tv accepts the token
-  plexlink token                  print the token (for scripts: curl -H "X-Plex-Token: $(plexlink token)")
-  plexlink unlink [--sign-out]    remove the token (--sign-out also invalidates it on plex.tv)
+  plexlink token [--server S] [--tool T]
+                                  print the token (for scripts: curl -H "X-Plex-Token: $(plexlink token)");
+                                  --server: that server's own access token; --tool: a token for that tool alone
+  plexlink servers [--json]       your Plex Media Servers and the URL that answers from here
+  plexlink env [--server S] [--tool T] [--format sh|fish|powershell|dotenv|json]
+                                  print PLEX_TOKEN, PLEX_URL, PLEXAPI_*, KOMETA_* for eval
+  plexlink exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]
+                                  run COMMAND with those variables in its environment only
+  plexlink tools [--json]         list the tools with a token of their own
+  plexlink tools revoke NAME      sign a tool's token out on plex.tv and remove it
+  plexlink unlink [--sign-out]    remove the token and the tools' tokens (--sign-out also invalidates them on plex.tv)
   plexlink demo [--pin-ttl 15m]   the tray app against a built-in fake plex.tv (offline; keychain service plexlink-demo)
   plexlink fake-server [flags]    run the fake plex.tv on loopback (see plexlink fake-server --help)
   plexlink version                print the version
@@ -99,6 +109,9 @@ URLs must be https, or http on a loopback address.
 func Main(args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
+	}
+	if env.Environ == nil {
+		env.Environ = os.Environ
 	}
 	g := globals{serverURL: env.Getenv("PLEXLINK_SERVER_URL"), linkURL: env.Getenv("PLEXLINK_LINK_URL")}
 	fs := newFlagSet("plexlink", env)
@@ -131,6 +144,14 @@ func Main(args []string, env Env) int {
 		return cmdToken(g, cmdArgs, env)
 	case "unlink":
 		return cmdUnlink(g, cmdArgs, env)
+	case "servers":
+		return cmdServers(g, cmdArgs, env)
+	case "env":
+		return cmdEnv(g, cmdArgs, env)
+	case "exec":
+		return cmdExec(g, cmdArgs, env)
+	case "tools":
+		return cmdTools(g, cmdArgs, env)
 	case "demo":
 		return cmdDemo(g, cmdArgs, env)
 	case "window": // started by the tray process, not listed in the usage
@@ -159,9 +180,14 @@ func newFlagSet(name string, env Env) *flag.FlagSet {
 // parse parses flags; on failure it returns the exit code to use. -h prints usage to
 // stdout and succeeds (exit 0): asking for help is not an error.
 func parse(fs *flag.FlagSet, args []string, env Env) (int, bool) {
+	return parseArgs(fs, args, env, fs.Name() == "plexlink")
+}
+
+// parseArgs is parse for a command that takes arguments after its flags (withArgs).
+func parseArgs(fs *flag.FlagSet, args []string, env Env, withArgs bool) (int, bool) {
 	err := fs.Parse(args)
 	if err == nil {
-		if fs.Name() != "plexlink" && fs.NArg() > 0 {
+		if !withArgs && fs.NArg() > 0 {
 			return usageError(env, fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))), false
 		}
 		return 0, true

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -129,6 +130,7 @@ type statusJSON struct {
 	Valid      *bool   `json:"valid"`
 	CheckError string  `json:"check_error,omitempty"`
 	Error      string  `json:"error,omitempty"`
+	Tools      *int    `json:"tools,omitempty"`
 	Service    string  `json:"keyring_service"`
 	ServerURL  *string `json:"server_url,omitempty"`
 }
@@ -171,6 +173,7 @@ func cmdStatus(g globals, args []string, env Env) int {
 	}
 	out.Linked = true
 	out.Valid = st.Valid
+	out.Tools = &st.Tools
 	if a := st.Account; a != nil {
 		out.Username, out.Title, out.Email, out.AccountID = a.Username, a.Title, a.Email, a.ID
 		if !a.LinkedAt.IsZero() {
@@ -186,6 +189,9 @@ func cmdStatus(g globals, args []string, env Env) int {
 			who += " <" + st.Account.Email + ">"
 		}
 		fmt.Fprintf(env.Stdout, "Linked as %s\n", who)
+		if st.Tools > 0 {
+			fmt.Fprintf(env.Stdout, "Tools with a token of their own: %d (`plexlink tools`)\n", st.Tools)
+		}
 		switch {
 		case *offline:
 			fmt.Fprintln(env.Stdout, "plex.tv: not checked (--offline)")
@@ -202,16 +208,34 @@ func cmdStatus(g globals, args []string, env Env) int {
 func cmdToken(g globals, args []string, env Env) int {
 	fs := newFlagSet("token", env)
 	g.register(fs)
+	var h handoffFlags
+	h.register(fs)
 	if code, ok := parse(fs, args, env); !ok {
 		return code
 	}
-	// Only the keychain: no config, no network, no GUI, so scripts can call this often.
-	tok, err := storage.NewKeychain(keyringService(env)).Load()
-	switch {
-	case errors.Is(err, storage.ErrNotLinked):
-		return fail(env, exitFailure, "not linked; run `plexlink link` first")
-	case err != nil:
-		return fail(env, exitKeychain, "%v", err)
+	if err := h.check(); err != nil {
+		return report(env, err)
+	}
+	var tok string
+	if h.server == "" && h.tool == "" {
+		// Only the keychain: no config, no network, no GUI, so scripts can call this often.
+		t, err := storage.NewKeychain(keyringService(env)).Load()
+		if err != nil {
+			return report(env, plexError(err))
+		}
+		tok = t
+	} else {
+		svc, err := newService(g, env)
+		if err != nil {
+			return fail(env, exitFailure, "%v", err)
+		}
+		ctx, stop := signalContext(handoffTimeout)
+		defer stop()
+		c, err := choose(ctx, svc, h.server, h.tool, false)
+		if err != nil {
+			return report(env, err)
+		}
+		tok = c.token.Reveal()
 	}
 	if _, err := fmt.Fprintln(env.Stdout, tok); err != nil {
 		return exitFailure
@@ -241,6 +265,12 @@ func cmdUnlink(g globals, args []string, env Env) int {
 	res, err := svc.Unlink(ctx, *signOut)
 	if err != nil {
 		return fail(env, exitFailure, "unlink failed: %v", err)
+	}
+	for _, name := range res.ToolsNotSignedOut {
+		fmt.Fprintf(env.Stderr, "plexlink: could not sign out %s's token on plex.tv; it was removed here but stays valid until you remove the device %q at https://app.plex.tv/desktop/#!/settings/devices/all\n", name, name)
+	}
+	if n := len(res.ToolsRemoved); n > 0 {
+		fmt.Fprintf(env.Stdout, "Removed the tokens of %d tool(s): %s.\n", n, strings.Join(res.ToolsRemoved, ", "))
 	}
 	if *signOut && st.Linked {
 		if res.SignedOut {

@@ -31,6 +31,32 @@ var notOffline = map[string]string{
 	"plexlink demo":         "starts the desktop app with its own fake: internal/e2e TestDemoOffline",
 }
 
+// thirdParty are README lines that start a tool this project did not write. Where the tool is
+// missing, its first request is made by a stand-in reading the same variables, and the log
+// says so; want is what the line must print either way.
+var thirdParty = []struct {
+	marker, why, installed, standIn, want string
+}{
+	{
+		marker:    "from plexapi.server import PlexServer",
+		why:       "python-plexapi is not installed (pip install plexapi)",
+		installed: `python3 -c 'import plexapi'`,
+		// What PlexServer() does first: GET {baseurl}/ with the token, XML back, friendlyName.
+		standIn: `python3 -c 'import os, urllib.request as r, xml.etree.ElementTree as E; ` +
+			`q = r.Request(os.environ["PLEXAPI_AUTH_SERVER_BASEURL"] + "/", headers={"X-Plex-Token": os.environ["PLEXAPI_AUTH_SERVER_TOKEN"], ` +
+			`"X-Plex-Client-Identifier": os.environ["PLEXAPI_HEADER_IDENTIFIER"], "X-Plex-Product": os.environ["PLEXAPI_HEADER_PRODUCT"]}); ` +
+			`print(E.fromstring(r.urlopen(q).read()).get("friendlyName"))'`,
+		want: plextvtest.OwnedServerName,
+	},
+	{
+		marker:    "python3 kometa.py",
+		why:       "Kometa is not in the working directory",
+		installed: `test -f kometa.py`,
+		standIn:   `sh -c 'curl -sf -H "X-Plex-Token: $KOMETA_PLEX_TOKEN" "$KOMETA_PLEX_URL/identity"'`,
+		want:      "machineIdentifier",
+	},
+}
+
 // untilKilled are lines that serve until stopped: they must print their start line.
 var untilKilled = map[string]bool{"plexlink fake-server": true}
 
@@ -105,15 +131,33 @@ func TestReadmeExamplesRunAgainstTheFake(t *testing.T) {
 		}
 		// The README shows the real plex.tv; the test sends the same request to the fake.
 		script := strings.ReplaceAll(line, auth.DefaultBaseURL, w.fake.APIURL)
+		want := ""
+		for _, tp := range thirdParty {
+			if !strings.Contains(script, tp.marker) {
+				continue
+			}
+			want = tp.want
+			if exec.Command("sh", "-c", tp.installed).Run() != nil {
+				before, _, _ := strings.Cut(script, " -- ")
+				script = before + " -- " + tp.standIn
+				t.Logf("%s: %s; its first request is made by a stand-in: %s", cmd, tp.why, tp.standIn)
+			}
+		}
 		t.Run(cmd, func(t *testing.T) {
 			out, code := runReadmeLine(t, w, env, script, untilKilled[cmd])
 			if code != 0 {
 				t.Fatalf("README line %q: exit %d\n%s", line, code, out)
 			}
-			if strings.Contains(script, "curl") && !strings.Contains(out, `"username":"`+plextvtest.DefaultUsername+`"`) {
+			if want != "" && !strings.Contains(out, want) {
+				t.Fatalf("README line %q printed no %q:\n%s", line, want, out)
+			}
+			if strings.Contains(script, "curl") && strings.Contains(script, "/user") && !strings.Contains(out, `"username":"`+plextvtest.DefaultUsername+`"`) {
 				t.Fatalf("README's curl example did not reach GET /user with the stored token:\n%s", out)
 			}
-			if !strings.HasPrefix(cmd, "plexlink token") && !strings.Contains(script, "$(plexlink token)") {
+			if strings.Contains(script, "/identity") && !strings.Contains(out, "machineIdentifier") {
+				t.Fatalf("README line %q did not reach the server's /identity with its token:\n%s", line, out)
+			}
+			if !strings.HasPrefix(cmd, "plexlink token") && !strings.HasPrefix(cmd, "plexlink env") && !strings.Contains(script, "$(plexlink token)") {
 				if tok, ok := w.keychain(); ok && tok != "" && strings.Contains(out, tok) {
 					t.Fatalf("README line %q printed the token", line)
 				}

@@ -87,7 +87,10 @@ func newService(g globals, env Env) (*account.Service, error) {
 			DeviceName: host,
 		},
 	}
-	return &account.Service{Client: client, Tokens: storage.NewKeychain(service), Config: cfg}, nil
+	return &account.Service{
+		Client: client, Tokens: storage.NewKeychain(service), Config: cfg,
+		ToolTokens: func(tool string) storage.TokenStore { return storage.NewToolKeychain(service, tool) },
+	}, nil
 }
 
 // platformName uses the names Plex's own clients send in X-Plex-Platform.

@@ -36,13 +36,6 @@ func (holder) Write(p []byte) (int, error) {
 
 func init() { log.SetOutput(holder{}) }
 
-// Held returns what was logged during start-up so far.
-func Held() string {
-	mu.Lock()
-	defer mu.Unlock()
-	return buf.String()
-}
-
 // Release stops holding: the standard logger writes to w from now on, and, when replay is
 // true, what was held is written there first.
 func Release(w io.Writer, replay bool) {

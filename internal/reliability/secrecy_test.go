@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 // scanForTokens fails t for every place a token appears: the given texts and every file
@@ -100,6 +101,33 @@ func TestSecrecyCLI(t *testing.T) {
 			t.Fatalf("%d tokens minted after %s", n, name)
 		}
 	}
+	stopServers, err := w.fake.ServeMediaServers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopServers()
+	// The hand-off commands print tokens only on stdout of token and env; exec only passes them on.
+	for _, args := range [][]string{{"servers"}, {"servers", "--json"}, {"tools"}, {"tools", "--json"},
+		{"exec", "--server", plextvtest.OwnedServerName, "--tool", "kometa", "--", "true"}, {"status", "--json"}} {
+		r := w.run(args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		keep(strings.Join(args, " "), r)
+	}
+	for _, args := range [][]string{{"token", "--tool", "kometa"}, {"token", "--server", plextvtest.SharedServerName},
+		{"env", "--server", plextvtest.OwnedServerName, "--tool", "plexapi"}} {
+		r := w.run(args...)
+		if r.code != 0 || r.stdout == "" {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		texts[strings.Join(args, " ")+" stderr"] = r.stderr
+	}
+	if r := w.run("tools", "revoke", "kometa"); r.code != 0 {
+		t.Fatalf("tools revoke: %s", r.stderr)
+	} else {
+		keep("tools revoke", r)
+	}
 	// A poll that fails with a body echoing the token, and retries, still log nothing secret.
 	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"status", "--offline"}, {"unlink", "--sign-out"}, {"status"}} {
 		r := w.run(args...)
@@ -108,7 +136,7 @@ func TestSecrecyCLI(t *testing.T) {
 	tok := w.run("token")
 	texts["token stderr"] = tok.stderr // its stdout is the one place the token may appear (here: none, unlinked)
 	texts["token stdout after unlink"] = tok.stdout
-	scanForTokens(t, w.mintedTokens(), texts, sess.Home, w.home)
+	scanForTokens(t, w.fake.IssuedTokens(), texts, sess.Home, w.home)
 }
 
 // TestRedirectDoesNotCarryToken: plex.tv (or a proxy) answering GET /user with a redirect to

@@ -60,10 +60,15 @@ func (s *Session) StopSecretService() error {
 	return errors.Join(err, fmt.Errorf("testenv: %s still owned after stopping gnome-keyring", secretsName))
 }
 
-// SecretToolLookup runs `secret-tool lookup service <service>` in the session and returns
-// its output unchanged.
+// SecretToolLookup runs `secret-tool lookup service <service> username token` (the account
+// token's item) in the session and returns its output unchanged.
 func (s *Session) SecretToolLookup(service string) (string, error) {
-	return s.secretTool("", "lookup", "service", service)
+	return s.SecretToolLookupUser(service, "token")
+}
+
+// SecretToolLookupUser is SecretToolLookup for another item of the service, e.g. "tool:NAME".
+func (s *Session) SecretToolLookupUser(service, user string) (string, error) {
+	return s.secretTool("", "lookup", "service", service, "username", user)
 }
 
 // SecretToolStore runs `secret-tool store --label=x service <service> username <user>`

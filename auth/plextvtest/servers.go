@@ -1,0 +1,282 @@
+package plextvtest
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// RouteResources is GET /resources, the account's servers and players.
+const RouteResources = "GET /resources"
+
+// MediaServer is a fake Plex Media Server: listed by GET /resources and, when the Fake
+// runs as a Server, answering GET /identity on its own loopback port, only with its own
+// access token. Every address it is listed under is loopback: a probe of a "dead" candidate
+// hits a closed loopback port, never the network.
+type MediaServer struct {
+	Name        string
+	MachineID   string
+	Version     string
+	Owned       bool
+	Owner       string // sourceTitle: the owner's name, for a server shared with the account
+	AccessToken string
+	Presence    bool
+	// URL is where the server answers (http://127.0.0.1:P); "" for one that never answers.
+	URL string
+
+	conns []map[string]any
+	hs    *http.Server
+	mu    sync.Mutex
+	hits  map[string]int // path → requests, any token
+}
+
+// Hits reports how many requests the server received for path.
+func (m *MediaServer) Hits(path string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.hits[path]
+}
+
+// Default fake servers: one owned, one shared, one offline. Their names appear in README.
+const (
+	OwnedServerName   = "Living Room"
+	SharedServerName  = "Grandma's Plex"
+	OfflineServerName = "Old NAS"
+	SharedServerOwner = "grandma"
+)
+
+// MediaServers returns the fake servers GET /resources lists (none until the Fake serves).
+func (f *Fake) MediaServers() []*MediaServer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*MediaServer(nil), f.servers...)
+}
+
+// MediaServer returns the fake server with that name, or nil.
+func (f *Fake) MediaServer(name string) *MediaServer {
+	for _, m := range f.MediaServers() {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// ServeMediaServers starts the fake media servers for a Fake used as a plain handler (a
+// Server starts them itself) and returns the function that stops them.
+func (f *Fake) ServeMediaServers() (stop func(), err error) {
+	if err := f.startMediaServers(); err != nil {
+		return nil, err
+	}
+	return f.closeMediaServers, nil
+}
+
+// startMediaServers starts the default servers on loopback:
+//   - Living Room (owned): its local https uri fails (the server speaks plain http, as when
+//     a router blocks *.plex.direct), so the probe falls back to http://address:port; its
+//     remote and relay candidates are closed ports.
+//   - Grandma's Plex (shared by "grandma"): a local candidate that a client must skip (local
+//     addresses of someone else's server are someone else's LAN), an IPv6 candidate on a
+//     closed port, and a remote one that answers.
+//   - Old NAS (owned, offline): closed ports, and a remote address that accepts connections
+//     and never answers, so a client's probe timeout is exercised.
+func (f *Fake) startMediaServers() error {
+	living, err := f.newMediaServer(OwnedServerName, true, "")
+	if err != nil {
+		return err
+	}
+	grandma, err := f.newMediaServer(SharedServerName, false, SharedServerOwner)
+	if err != nil {
+		return err
+	}
+	nas := &MediaServer{Name: OfflineServerName, MachineID: randomString(40, "0123456789abcdef"),
+		Version: pmsVersion, Owned: true, AccessToken: randomString(20, alnum), hits: map[string]int{}}
+	dead := make([]int, 5)
+	for i := range dead {
+		if dead[i], err = closedPort(); err != nil {
+			return err
+		}
+	}
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go holdConnections(hang, f.closed)
+	hp := hang.Addr().(*net.TCPAddr).Port
+	lp, gp := port(living.URL), port(grandma.URL)
+	living.conns = []map[string]any{
+		conn("https", "127.0.0.1", lp, fmt.Sprintf("https://127.0.0.1:%d", lp), true, false, false),
+		conn("https", "127.0.0.1", dead[0], fmt.Sprintf("https://127.0.0.1:%d", dead[0]), false, false, false),
+		conn("https", "127.0.0.1", dead[1], fmt.Sprintf("https://127.0.0.1:%d", dead[1]), false, true, false),
+	}
+	grandma.conns = []map[string]any{
+		conn("http", "127.0.0.1", gp, fmt.Sprintf("http://127.0.0.1:%d", gp), true, false, false),
+		conn("https", "::1", dead[2], fmt.Sprintf("https://[::1]:%d", dead[2]), false, false, true),
+		conn("http", "127.0.0.1", gp, fmt.Sprintf("http://127.0.0.1:%d", gp), false, false, false),
+	}
+	nas.conns = []map[string]any{
+		conn("https", "127.0.0.1", dead[3], fmt.Sprintf("https://127.0.0.1:%d", dead[3]), true, false, false),
+		conn("https", "127.0.0.1", hp, fmt.Sprintf("https://127.0.0.1:%d", hp), false, false, false),
+		conn("https", "127.0.0.1", dead[4], fmt.Sprintf("https://127.0.0.1:%d", dead[4]), false, true, false),
+	}
+	f.mu.Lock()
+	f.servers = []*MediaServer{living, grandma, nas}
+	f.hang = hang
+	f.mu.Unlock()
+	return nil
+}
+
+const pmsVersion = "1.41.3.9314-a0bfb8370"
+
+func (f *Fake) newMediaServer(name string, owned bool, owner string) (*MediaServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	m := &MediaServer{
+		Name: name, MachineID: randomString(40, "0123456789abcdef"), Version: pmsVersion,
+		Owned: owned, Owner: owner, AccessToken: randomString(20, alnum), Presence: true,
+		URL: "http://" + ln.Addr().String(), hits: map[string]int{},
+	}
+	m.hs = &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = m.hs.Serve(ln) }()
+	return m, nil
+}
+
+func (f *Fake) closeMediaServers() {
+	for _, m := range f.MediaServers() {
+		if m.hs != nil {
+			_ = m.hs.Close()
+		}
+	}
+	f.mu.Lock()
+	hang := f.hang
+	f.mu.Unlock()
+	if hang != nil {
+		_ = hang.Close()
+	}
+}
+
+// holdConnections accepts and then says nothing until the listener closes.
+func holdConnections(ln net.Listener, closed <-chan struct{}) {
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+		select {
+		case <-closed:
+			return
+		default:
+		}
+	}
+}
+
+// closedPort returns a loopback port that was free a moment ago and is now closed.
+func closedPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	p := ln.Addr().(*net.TCPAddr).Port
+	return p, ln.Close()
+}
+
+func port(u string) int {
+	_, p, _ := net.SplitHostPort(u[len("http://"):])
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+func conn(proto, addr string, port int, uri string, local, relay, ipv6 bool) map[string]any {
+	return map[string]any{"protocol": proto, "address": addr, "port": port, "uri": uri,
+		"local": local, "relay": relay, "IPv6": ipv6}
+}
+
+// ServeHTTP answers /identity and / like a Plex Media Server, JSON when asked for it and
+// XML otherwise, only with the server's own token (header or query parameter).
+func (m *MediaServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	m.hits[r.URL.Path]++
+	m.mu.Unlock()
+	tok := r.Header.Get("X-Plex-Token")
+	if tok == "" {
+		tok = r.URL.Query().Get("X-Plex-Token")
+	}
+	if r.URL.Path != "/identity" && r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	if tok != m.AccessToken {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>")
+		return
+	}
+	type container struct {
+		XMLName           xml.Name `json:"-" xml:"MediaContainer"`
+		Size              int      `json:"size" xml:"size,attr"`
+		Claimed           bool     `json:"claimed" xml:"claimed,attr"`
+		MachineIdentifier string   `json:"machineIdentifier" xml:"machineIdentifier,attr"`
+		Version           string   `json:"version" xml:"version,attr"`
+		FriendlyName      string   `json:"friendlyName,omitempty" xml:"friendlyName,attr,omitempty"`
+	}
+	c := container{Claimed: true, MachineIdentifier: m.MachineID, Version: m.Version}
+	if r.URL.Path == "/" {
+		c.FriendlyName = m.Name
+	}
+	if r.Header.Get("Accept") == "application/json" {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"MediaContainer": c})
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+	fmt.Fprint(w, xml.Header)
+	_ = xml.NewEncoder(w).Encode(c)
+}
+
+// resourcesJSON renders GET /resources: the media servers plus a player, which clients
+// must filter out, with every field docs/PLEX-TV-TOOLS.md lists.
+func (f *Fake) resourcesJSON() []map[string]any {
+	seen := f.now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	out := []map[string]any{}
+	for _, m := range f.servers {
+		ownerID, source := any(nil), any(nil)
+		if !m.Owned {
+			ownerID, source = 24681357, m.Owner
+		}
+		out = append(out, map[string]any{
+			"name": m.Name, "product": "Plex Media Server", "productVersion": m.Version,
+			"platform": "Linux", "platformVersion": "6.1.0", "device": "PC",
+			"clientIdentifier": m.MachineID, "createdAt": seen, "lastSeenAt": seen,
+			"provides": "server", "ownerId": ownerID, "sourceTitle": source,
+			"publicAddress": "127.0.0.1", "accessToken": m.AccessToken, "owned": m.Owned,
+			"home": false, "synced": false, "relay": true, "presence": m.Presence,
+			"httpsRequired": false, "publicAddressMatches": true, "dnsRebindingProtection": false,
+			"natLoopbackSupported": false, "connections": m.conns,
+		})
+	}
+	out = append(out, map[string]any{
+		"name": "Firefox", "product": "Plex Web", "productVersion": "4.145.1",
+		"platform": "Firefox", "platformVersion": "133.0", "device": "Linux",
+		"clientIdentifier": "plexweb-" + f.user.uuid, "createdAt": seen, "lastSeenAt": seen,
+		"provides": "client,player,pubsub-player", "ownerId": nil, "sourceTitle": nil,
+		"publicAddress": "127.0.0.1", "accessToken": nil, "owned": true, "home": false,
+		"synced": false, "relay": false, "presence": false, "httpsRequired": false,
+		"publicAddressMatches": true, "dnsRebindingProtection": false,
+		"natLoopbackSupported": false, "connections": []any{},
+	})
+	return out
+}

@@ -1,0 +1,470 @@
+package cli
+
+// Handing Plex to other tools: `servers`, `token --server/--tool`, `env`, `exec`, `tools`
+// (docs/PLEX-TV-TOOLS.md says what those tools read and why).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/servers"
+	"codeberg.org/plexlink/plexlink/storage"
+)
+
+// handoffTimeout bounds a command that asks plex.tv and then probes servers.
+const handoffTimeout = checkTimeout + servers.ProbeTimeout + 2*time.Second
+
+// execMarker is set in the environment of every `plexlink exec` child.
+const execMarker = "PLEXLINK_EXEC"
+
+// failure is a command's outcome other than success: the exit code and what to tell the user.
+type failure struct {
+	code int
+	msg  string
+}
+
+func (f *failure) Error() string { return f.msg }
+
+func failf(code int, format string, args ...any) *failure {
+	return &failure{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func report(env Env, err error) int {
+	var f *failure
+	if errors.As(err, &f) {
+		return fail(env, f.code, "%s", f.msg)
+	}
+	return fail(env, exitFailure, "%v", err)
+}
+
+// plexError turns what plex.tv or the keychain said into a failure a user can act on.
+func plexError(err error) *failure {
+	var amb *servers.AmbiguousError
+	switch {
+	case errors.Is(err, storage.ErrNotLinked):
+		return failf(exitFailure, "not linked; run `plexlink link` first")
+	case errors.Is(err, storage.ErrKeychainUnavailable):
+		return failf(exitKeychain, "%v", err)
+	case errors.Is(err, account.ErrBadToolName):
+		return failf(exitUsage, "%v", err)
+	case errors.Is(err, auth.ErrUnauthorized):
+		return failf(exitFailure, "plex.tv rejected the token; run `plexlink link` to relink (%v)", err)
+	case errors.As(err, &amb):
+		return failf(exitUsage, "%v", err)
+	default:
+		return failf(exitFailure, "%v", err)
+	}
+}
+
+// choice is what --server and --tool pick: the token to hand over and, with --server, where.
+type choice struct {
+	token    auth.Token
+	url      string
+	server   *servers.Server
+	identity *auth.Identity // the tool's headers, with --tool
+}
+
+// choose resolves --tool and --server. probe finds the server's URL too (env, exec).
+func choose(ctx context.Context, svc *account.Service, server, tool string, probe bool) (choice, error) {
+	var c choice
+	if tool == "" {
+		tok, err := svc.Tokens.Load()
+		if err != nil {
+			return c, plexError(err)
+		}
+		c.token = auth.Token(tok)
+	} else {
+		tok, _, err := svc.ToolToken(ctx, tool)
+		if err != nil {
+			return c, plexError(err)
+		}
+		id, err := svc.ToolIdentity(tool)
+		if err != nil {
+			return c, plexError(err)
+		}
+		c.token, c.identity = tok, &id
+	}
+	if server == "" {
+		return c, nil
+	}
+	res, err := svc.Resources(ctx, c.token)
+	if err != nil {
+		return c, plexError(fmt.Errorf("listing your servers: %w", err))
+	}
+	list := servers.List(res)
+	s, err := servers.Find(list, server)
+	if errors.Is(err, servers.ErrNoServers) {
+		return c, failf(exitFailure, "no server %q; your servers: %s", server, serverNames(list))
+	}
+	if err != nil {
+		return c, plexError(err)
+	}
+	if s.Token.IsZero() {
+		return c, failf(exitFailure, "plex.tv sent no access token for %s", s.Name)
+	}
+	c.token, c.server = s.Token, &s
+	if probe {
+		c.url = servers.URLOf(ctx, nil, res, s.MachineID)
+		if c.url == "" {
+			return c, failf(exitFailure, "none of %s's %d connections answered from this computer; `plexlink servers` shows them", s.Name, len(s.Connections))
+		}
+	}
+	return c, nil
+}
+
+func serverNames(list []servers.Server) string {
+	if len(list) == 0 {
+		return "(none: this account has no servers)"
+	}
+	names := make([]string, len(list))
+	for i, s := range list {
+		names[i] = fmt.Sprintf("%q", s.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// vars are the environment variables tools read (docs/PLEX-TV-TOOLS.md), for this choice.
+func (c choice) vars() []envVar {
+	tok := c.token.Reveal()
+	vs := []envVar{{"PLEX_TOKEN", tok}, {"PLEXAPI_AUTH_SERVER_TOKEN", tok}, {"KOMETA_PLEX_TOKEN", tok}}
+	if c.url != "" {
+		vs = append(vs, envVar{"PLEX_URL", c.url}, envVar{"PLEXAPI_AUTH_SERVER_BASEURL", c.url}, envVar{"KOMETA_PLEX_URL", c.url})
+	}
+	if id := c.identity; id != nil {
+		vs = append(vs, envVar{"PLEXAPI_HEADER_IDENTIFIER", id.ClientID}, envVar{"PLEXAPI_HEADER_PRODUCT", id.Product},
+			envVar{"PLEXAPI_HEADER_DEVICE_NAME", id.DeviceName})
+	}
+	return vs
+}
+
+// handoffFlags are --server and --tool, shared by token, env and exec.
+type handoffFlags struct{ server, tool string }
+
+func (h *handoffFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&h.server, "server", "", "a server's name or machine id: its own access token (and, for env/exec, its URL)")
+	fs.StringVar(&h.tool, "tool", "", "a tool's own token, minted on first use (names: a-z 0-9 . _ -)")
+}
+
+func (h handoffFlags) check() error {
+	if h.tool != "" {
+		if err := account.CheckToolName(h.tool); err != nil {
+			return failf(exitUsage, "--tool %v", err)
+		}
+	}
+	return nil
+}
+
+func signalContext(timeout time.Duration) (context.Context, func()) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, func() { cancel(); stop() }
+}
+
+// serverJSON is the documented shape of `plexlink servers --json`. It has no token field.
+type serverJSON struct {
+	Name        string           `json:"name"`
+	MachineID   string           `json:"machine_id"`
+	Owned       bool             `json:"owned"`
+	Owner       string           `json:"owner"`
+	URL         string           `json:"url"`
+	Connections []connectionJSON `json:"connections"`
+}
+
+type connectionJSON struct {
+	URI     string `json:"uri"`
+	Local   bool   `json:"local"`
+	Relay   bool   `json:"relay"`
+	OK      bool   `json:"ok"`
+	Skipped bool   `json:"skipped,omitempty"`
+}
+
+func cmdServers(g globals, args []string, env Env) int {
+	fs := newFlagSet("servers", env)
+	g.register(fs)
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	tok, err := svc.Tokens.Load()
+	if err != nil {
+		return report(env, plexError(err))
+	}
+	ctx, stop := signalContext(handoffTimeout)
+	defer stop()
+	res, err := svc.Resources(ctx, auth.Token(tok))
+	if err != nil {
+		return report(env, plexError(fmt.Errorf("listing your servers: %w", err)))
+	}
+	list := servers.Probe(ctx, nil, res, true)
+	me := ""
+	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil {
+		me = displayName(st.Account)
+	}
+	out := make([]serverJSON, 0, len(list))
+	for _, s := range list {
+		j := serverJSON{Name: s.Name, MachineID: s.MachineID, Owned: s.Owned, Owner: s.Owner, URL: s.URL,
+			Connections: []connectionJSON{}}
+		if s.Owned {
+			j.Owner = me
+		}
+		for _, c := range s.Connections {
+			j.Connections = append(j.Connections, connectionJSON{URI: c.URI, Local: c.Local, Relay: c.Relay, OK: c.OK, Skipped: c.Skipped})
+		}
+		out = append(out, j)
+	}
+	rows := make([][]string, 0, len(out))
+	for _, s := range out {
+		owner, u := s.Owner, s.URL
+		if s.Owned {
+			owner = "you"
+		}
+		if u == "" {
+			u = fmt.Sprintf("(none of %d connections answered)", len(s.Connections))
+		}
+		rows = append(rows, []string{s.Name, owner, u, s.MachineID})
+	}
+	return printList(env, *asJSON, out, "This account has no Plex Media Servers.", []string{"NAME", "OWNER", "URL", "MACHINE ID"}, rows)
+}
+
+// printList prints v as JSON, or the rows as aligned columns under header (empty when there
+// are none).
+func printList(env Env, asJSON bool, v any, empty string, header []string, rows [][]string) int {
+	if asJSON {
+		_ = json.NewEncoder(env.Stdout).Encode(v)
+		return exitOK
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(env.Stdout, empty)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	for _, r := range append([][]string{header}, rows...) {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	_ = tw.Flush()
+	return exitOK
+}
+
+func cmdEnv(g globals, args []string, env Env) int {
+	fs := newFlagSet("env", env)
+	g.register(fs)
+	var h handoffFlags
+	h.register(fs)
+	format := fs.String("format", "sh", "sh, fish, powershell, dotenv or json")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	render, ok := envFormats[*format]
+	if !ok {
+		return usageError(env, fmt.Sprintf("env: unknown --format %q (sh, fish, powershell, dotenv, json)", *format))
+	}
+	if err := h.check(); err != nil {
+		return report(env, err)
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	ctx, stop := signalContext(handoffTimeout)
+	defer stop()
+	c, err := choose(ctx, svc, h.server, h.tool, true)
+	if err != nil {
+		return report(env, err)
+	}
+	text, err := render(c.vars())
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	if _, err := fmt.Fprint(env.Stdout, text); err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdExec(g globals, args []string, env Env) int {
+	fs := newFlagSet("exec", env)
+	g.register(fs)
+	var h handoffFlags
+	h.register(fs)
+	force := fs.Bool("force", false, "run even inside another `plexlink exec`")
+	// Flags stop at `--` or the command's name; what follows is the command, untouched.
+	if code, ok := parseArgs(fs, args, env, true); !ok {
+		return code
+	}
+	argv := fs.Args()
+	if len(argv) == 0 {
+		return usageError(env, "exec: no command given (plexlink exec [--server S] [--tool T] -- COMMAND ARGS…)")
+	}
+	if env.Getenv(execMarker) != "" && !*force {
+		return fail(env, exitUsage, "already inside `plexlink exec` (%s is set); pass --force to run another one inside it", execMarker)
+	}
+	if err := h.check(); err != nil {
+		return report(env, err)
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	ctx, stop := signalContext(handoffTimeout)
+	c, err := choose(ctx, svc, h.server, h.tool, true)
+	stop()
+	if err != nil {
+		return report(env, err)
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		code := 127
+		if errors.Is(err, os.ErrPermission) {
+			code = 126
+		}
+		return fail(env, code, "exec: %v", err)
+	}
+	return runChild(path, argv, childEnv(env.Environ(), c.vars()), env)
+}
+
+// childEnv is the parent's environment with the chosen variables (and the marker) replacing
+// any of the same name.
+func childEnv(base []string, vs []envVar) []string {
+	vs = append(vs, envVar{execMarker, "1"})
+	set := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		set[v.name] = true
+	}
+	out := make([]string, 0, len(base)+len(vs))
+	for _, kv := range base {
+		if name, _, _ := strings.Cut(kv, "="); !set[name] {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range vs {
+		out = append(out, v.name+"="+v.value)
+	}
+	return out
+}
+
+// runChild runs the command with stdio passed through and SIGINT/SIGTERM/SIGHUP forwarded,
+// and returns its exit status (128+N when signal N killed it), as a shell would.
+func runChild(path string, argv, environ []string, env Env) int {
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args = argv
+	cmd.Env = environ
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return fail(env, 126, "exec: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fail(env, exitFailure, "exec: %v", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ee.ExitCode()
+}
+
+// toolJSON is the documented shape of `plexlink tools --json`. It has no token field.
+type toolJSON struct {
+	Name     string `json:"name"`
+	ClientID string `json:"client_id"`
+	Created  string `json:"created"`
+	LastUsed string `json:"last_used,omitempty"`
+}
+
+func cmdTools(g globals, args []string, env Env) int {
+	if len(args) > 0 && args[0] == "revoke" {
+		return cmdToolsRevoke(g, args[1:], env)
+	}
+	fs := newFlagSet("tools", env)
+	g.register(fs)
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if code, ok := parse(fs, args, env); !ok {
+		return code
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	tools, err := svc.Tools()
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	out := make([]toolJSON, 0, len(tools))
+	rows := make([][]string, 0, len(tools))
+	for _, t := range tools {
+		j := toolJSON{Name: t.Name, ClientID: t.ClientID, Created: stamp(t.Created), LastUsed: stamp(t.LastUsed)}
+		out = append(out, j)
+		rows = append(rows, []string{j.Name, j.ClientID, j.Created, j.LastUsed})
+	}
+	return printList(env, *asJSON, out, "No tool has a token of its own yet; `plexlink token --tool NAME` makes one.",
+		[]string{"TOOL", "CLIENT ID", "CREATED", "LAST USED"}, rows)
+}
+
+func cmdToolsRevoke(g globals, args []string, env Env) int {
+	fs := newFlagSet("tools revoke", env)
+	g.register(fs)
+	if code, ok := parseArgs(fs, args, env, true); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		return usageError(env, "tools revoke: give exactly one tool name")
+	}
+	name := fs.Arg(0)
+	if err := account.CheckToolName(name); err != nil {
+		return usageError(env, fmt.Sprintf("tools revoke: %v", err))
+	}
+	svc, err := newService(g, env)
+	if err != nil {
+		return fail(env, exitFailure, "%v", err)
+	}
+	ctx, stop := signalContext(checkTimeout)
+	defer stop()
+	if err := svc.RevokeTool(ctx, name); err != nil {
+		if errors.Is(err, account.ErrNoTool) {
+			return fail(env, exitFailure, "%s has no token of its own (`plexlink tools` lists those that do)", name)
+		}
+		return report(env, plexError(err))
+	}
+	fmt.Fprintf(env.Stdout, "Revoked %s's token: signed out on plex.tv and removed from the keychain.\n", name)
+	return exitOK
+}

@@ -1,0 +1,271 @@
+package cli_test
+
+// The tools hand-off commands (servers, token --server/--tool, env, exec, tools) run as
+// the real binary against `plexlink fake-server` and its fake media servers on loopback.
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/internal/testenv"
+)
+
+func linkedWorld(t *testing.T) (*world, string) {
+	t.Helper()
+	w := newWorld(t)
+	if r := w.link(1); r.code != 0 {
+		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	}
+	tok, _ := w.keychain()
+	return w, tok
+}
+
+// identityStatus asks a fake media server who it is, with tok.
+func identityStatus(t *testing.T, base, tok string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/identity", nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Plex-Token", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+type serverOut struct {
+	Name        string `json:"name"`
+	MachineID   string `json:"machine_id"`
+	Owned       bool   `json:"owned"`
+	Owner       string `json:"owner"`
+	URL         string `json:"url"`
+	Connections []struct {
+		URI   string `json:"uri"`
+		Local bool   `json:"local"`
+		Relay bool   `json:"relay"`
+		OK    bool   `json:"ok"`
+	} `json:"connections"`
+}
+
+func TestServersAndServerTokens(t *testing.T) {
+	w, acct := linkedWorld(t)
+	start := time.Now()
+	r := w.run("servers", "--json")
+	if r.code != 0 {
+		t.Fatalf("servers --json: exit %d: %s", r.code, r.stderr)
+	}
+	// Old NAS has a candidate that accepts and never answers: one probe timeout (3 s), not more.
+	if d := time.Since(start); d > 6*time.Second {
+		t.Errorf("servers took %s with one silent candidate", d)
+	}
+	// The documented shape, exactly: a field added or renamed here breaks scripts.
+	var shape []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &shape); err != nil || len(shape) == 0 {
+		t.Fatalf("servers --json: %v", err)
+	}
+	keys := func(m map[string]any) string {
+		var k []string
+		for key := range m {
+			k = append(k, key)
+		}
+		sort.Strings(k)
+		return strings.Join(k, ",")
+	}
+	if got := keys(shape[0]); got != "connections,machine_id,name,owned,owner,url" {
+		t.Errorf("server keys %s", got)
+	}
+	if got := keys(shape[0]["connections"].([]any)[0].(map[string]any)); got != "local,ok,relay,uri" {
+		t.Errorf("connection keys %s", got)
+	}
+	var list []serverOut
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		t.Fatalf("servers --json is not a JSON array: %v\n%s", err, r.stdout)
+	}
+	if len(list) != 3 || list[0].Name != plextvtest.OwnedServerName || list[1].Owner != plextvtest.SharedServerOwner || list[1].Owned {
+		t.Fatalf("servers --json = %s", r.stdout)
+	}
+	if list[2].URL != "" || len(list[2].Connections) == 0 {
+		t.Errorf("%s has only closed ports but got url %q", list[2].Name, list[2].URL)
+	}
+	text := w.run("servers")
+	if text.code != 0 || !strings.Contains(text.stdout, plextvtest.SharedServerName) || !strings.Contains(text.stdout, list[0].URL) {
+		t.Fatalf("servers: exit %d\n%s%s", text.code, text.stdout, text.stderr)
+	}
+
+	var tokens []string
+	for _, s := range list[:2] {
+		byName := w.run("token", "--server", s.Name)
+		byID := w.run("token", "--server", s.MachineID)
+		if byName.code != 0 || byName.stdout != byID.stdout || byName.stderr != "" {
+			t.Fatalf("token --server %q: exit %d (by id %d) %s", s.Name, byName.code, byID.code, byName.stderr)
+		}
+		tok := strings.TrimSuffix(byName.stdout, "\n")
+		if tok == acct || identityStatus(t, s.URL, tok) != http.StatusOK {
+			t.Errorf("%s: its token is the account token or is refused at the url servers printed", s.Name)
+		}
+		tokens = append(tokens, tok)
+	}
+	if tokens[0] == tokens[1] {
+		t.Error("two servers handed out the same token")
+	}
+	for _, tok := range append(tokens, acct) {
+		if strings.Contains(r.stdout+r.stderr+text.stdout+text.stderr, tok) {
+			t.Fatal("servers printed a token")
+		}
+	}
+
+	unknown := w.run("token", "--server", "Nope")
+	if unknown.code != 1 || unknown.stdout != "" || !strings.Contains(unknown.stderr, plextvtest.OwnedServerName) {
+		t.Errorf("token --server Nope: exit %d, stdout %q, stderr %q; want exit 1 and the list of names", unknown.code, unknown.stdout, unknown.stderr)
+	}
+	down := w.run("servers", "--server-url", "http://127.0.0.1:1/api/v2")
+	if down.code != 1 || !strings.Contains(down.stderr, "listing your servers") {
+		t.Errorf("servers with plex.tv unreachable: exit %d, %q", down.code, down.stderr)
+	}
+	if r := w.run("unlink"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := w.run("servers"); r.code != 1 || !strings.Contains(r.stderr, "not linked") {
+		t.Errorf("servers while not linked: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestToolTokens(t *testing.T) {
+	w, acct := linkedWorld(t)
+	first := w.run("token", "--tool", "kometa")
+	if first.code != 0 || first.stderr != "" {
+		t.Fatalf("token --tool kometa: exit %d: %s", first.code, first.stderr)
+	}
+	tok := strings.TrimSuffix(first.stdout, "\n")
+	stored, err := w.sess.SecretToolLookupUser(w.service, "tool:kometa")
+	if err != nil || stored != tok || tok == acct || w.userStatus(tok) != http.StatusOK {
+		t.Fatalf("the tool token is not the keychain's tool:kometa item, or is the account token, or is refused (%v)", err)
+	}
+	if again := w.run("token", "--tool", "kometa"); again.stdout != first.stdout {
+		t.Fatal("a second token --tool kometa gave another token")
+	}
+	var tools []struct {
+		Name     string `json:"name"`
+		ClientID string `json:"client_id"`
+	}
+	lst := w.run("tools", "--json")
+	if err := json.Unmarshal([]byte(lst.stdout), &tools); err != nil || lst.code != 0 || len(tools) != 1 || tools[0].Name != "kometa" {
+		t.Fatalf("tools --json: exit %d %v: %s", lst.code, err, lst.stdout)
+	}
+	var env map[string]string
+	e := w.run("env", "--tool", "kometa", "--format", "json")
+	if err := json.Unmarshal([]byte(e.stdout), &env); err != nil || e.code != 0 {
+		t.Fatalf("env --tool kometa --format json: exit %d %v", e.code, err)
+	}
+	if env["PLEX_TOKEN"] != tok || env["PLEXAPI_HEADER_PRODUCT"] != "kometa" || !strings.Contains(lst.stdout, env["PLEXAPI_HEADER_IDENTIFIER"]) || env["PLEXAPI_HEADER_IDENTIFIER"] == "" {
+		t.Errorf("env --tool: identifier %q product %q, token matches %t", env["PLEXAPI_HEADER_IDENTIFIER"], env["PLEXAPI_HEADER_PRODUCT"], env["PLEX_TOKEN"] == tok)
+	}
+	if strings.Contains(lst.stdout, tok) {
+		t.Fatal("tools printed a token")
+	}
+	if st := w.run("status", "--json"); !strings.Contains(st.stdout, `"tools":1`) {
+		t.Errorf("status --json: %s", st.stdout)
+	}
+	if bad := w.run("token", "--tool", "Not OK"); bad.code != 2 {
+		t.Errorf("token --tool 'Not OK': exit %d, want 2", bad.code)
+	}
+
+	other := strings.TrimSuffix(w.run("token", "--tool", "plexapi").stdout, "\n")
+	if rv := w.run("tools", "revoke", "kometa"); rv.code != 0 {
+		t.Fatalf("tools revoke kometa: exit %d %s", rv.code, rv.stderr)
+	}
+	if w.userStatus(tok) != http.StatusUnauthorized || w.userStatus(acct) != http.StatusOK || w.userStatus(other) != http.StatusOK {
+		t.Error("revoking kometa must kill its token and only its token")
+	}
+	if _, err := w.sess.SecretToolLookupUser(w.service, "tool:kometa"); err == nil {
+		t.Error("the revoked token is still in the keychain")
+	}
+	if rv := w.run("tools", "revoke", "kometa"); rv.code != 1 {
+		t.Errorf("revoking again: exit %d, want 1", rv.code)
+	}
+	if un := w.run("unlink", "--sign-out"); un.code != 0 || !strings.Contains(un.stdout, "plexapi") {
+		t.Fatalf("unlink --sign-out: exit %d\n%s%s", un.code, un.stdout, un.stderr)
+	}
+	if _, err := w.sess.SecretToolLookupUser(w.service, "tool:plexapi"); err == nil || w.userStatus(other) != http.StatusUnauthorized {
+		t.Error("unlink --sign-out left the plexapi tool token stored or valid")
+	}
+}
+
+func TestExec(t *testing.T) {
+	testenv.RequireTool(t, "curl", "curl")
+	w, _ := linkedWorld(t)
+	check := `test "$PLEXLINK_EXEC" = 1 || exit 11
+case "$(tr '\0' ' ' </proc/$$/cmdline) $(tr '\0' ' ' </proc/$PPID/cmdline)" in *"$PLEX_TOKEN"*) exit 12;; esac
+test "$PLEX_URL" = "$PLEXAPI_AUTH_SERVER_BASEURL" -a "$PLEX_TOKEN" = "$KOMETA_PLEX_TOKEN" || exit 13
+curl -sf -o /dev/null -H "Accept: application/json" -H "X-Plex-Token: $PLEX_TOKEN" "$PLEX_URL/identity" || exit 14
+echo through`
+	r := w.run("exec", "--server", plextvtest.SharedServerName, "--", "sh", "-c", check)
+	if r.code != 0 || r.stdout != "through\n" {
+		t.Fatalf("exec --server: exit %d (11 no marker, 12 token in argv, 13 vars differ, 14 url/token refused)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := w.run("exec", "--", "sh", "-c", "exit 7"); r.code != 7 {
+		t.Errorf("child exit 7 → plexlink exit %d", r.code)
+	}
+	if r := w.run("exec", "--", "sh", "-c", "kill -TERM $$"); r.code != 128+int(syscall.SIGTERM) {
+		t.Errorf("child killed by SIGTERM → exit %d, want 143", r.code)
+	}
+	if r := w.run("exec", "--", "no-such-command-plexlink"); r.code != 127 {
+		t.Errorf("missing command → exit %d, want 127", r.code)
+	}
+	nested := w.command("exec", "--", "true")
+	nested.Env = append(nested.Env, "PLEXLINK_EXEC=1")
+	if err := nested.Run(); err == nil || nested.ProcessState.ExitCode() != 2 {
+		t.Errorf("exec inside exec: exit %d, want 2", nested.ProcessState.ExitCode())
+	}
+	forced := w.command("exec", "--force", "--", "true")
+	forced.Env = append(forced.Env, "PLEXLINK_EXEC=1")
+	if err := forced.Run(); err != nil {
+		t.Errorf("exec --force inside exec: %v", err)
+	}
+
+	// SIGINT sent to plexlink alone reaches the child, and the child's answer is plexlink's.
+	cmd := w.command("exec", "--", "sh", "-c", `trap 'echo got-INT; exit 3' INT; echo ready; while :; do sleep 0.05; done`)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("child did not start: %q", sc.Text())
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	sc.Scan()
+	got := sc.Text()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("plexlink exec did not end after SIGINT")
+	}
+	if got != "got-INT" || cmd.ProcessState.ExitCode() != 3 {
+		t.Errorf("after SIGINT: child printed %q, plexlink exit %d; want got-INT and 3", got, cmd.ProcessState.ExitCode())
+	}
+
+	if r := w.run("unlink"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	if r := w.run("exec", "--", "touch", marker); r.code != 1 || !strings.Contains(r.stderr, "not linked") {
+		t.Errorf("exec while not linked: exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("exec started the command although not linked")
+	}
+}

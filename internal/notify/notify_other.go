@@ -1,0 +1,5 @@
+//go:build !(linux || freebsd || openbsd || netbsd || darwin || windows)
+
+package notify
+
+func send(title, body string) error { return ErrUnavailable }
