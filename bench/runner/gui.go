@@ -144,29 +144,82 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * clockTick, err
 }
 
+// bgSample is one login start of plexlink: idle in the tray, then Open from its menu.
+type bgSample struct {
+	guiSample
+	open       time.Duration // "Open Plex Link" clicked → window visible
+	rssClosed8 float64       // MiB, 8 s after that window was closed
+}
+
 // runBackground starts a like a login start (--background: no window ever), lets it settle
-// and measures it idle in the tray.
-func runBackground(a *guiApp) (s guiSample, err error) {
-	app, err := testenv.StartApp(a.bin, a.env, "--background")
+// and measures it idle in the tray; then it clicks Open Plex Link in the tray menu (over
+// dbusmenu, as a tray host does), times the window, closes it and reads the memory 8 s later.
+func runBackground(a *guiApp, watcher *testenv.Watcher, bus string) (bs bgSample, err error) {
+	s, app, err := idleBackground(a)
+	bs.guiSample = s
 	if err != nil {
-		return s, err
+		return bs, err
 	}
 	defer app.Stop()
+	fail := func(format string, args ...any) (bgSample, error) {
+		return bs, fmt.Errorf("%s --background: %s\n%s", a.name, fmt.Sprintf(format, args...), app.Output())
+	}
+	item, err := watcher.WaitItem(10 * time.Second)
+	if err != nil {
+		return fail("%v", err)
+	}
+	tray, err := testenv.OpenTray(bus, item)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer tray.Close()
+	t0 := time.Now()
+	if err := tray.ClickLabel("Open Plex Link"); err != nil {
+		return fail("%v", err)
+	}
+	win, err := a.x.WaitAppWindow(app, a.title, 30*time.Second)
+	if err != nil {
+		return fail("%v", err)
+	}
+	bs.open = time.Since(t0)
+	time.Sleep(rssAfterVisible)
+	if err := a.x.CloseWindow(win); err != nil {
+		return fail("%v", err)
+	}
+	time.Sleep(8 * time.Second)
+	if bs.rssClosed8, err = rssMiB(app.Pid()); err != nil {
+		return fail("%v", err)
+	}
+	if app.Exited() {
+		return fail("the tray exited")
+	}
+	return bs, nil
+}
+
+func idleBackground(a *guiApp) (s guiSample, app *testenv.App, err error) {
+	app, err = testenv.StartApp(a.bin, a.env, "--background")
+	if err != nil {
+		return s, nil, err
+	}
+	fail := func(err error) (guiSample, *testenv.App, error) {
+		app.Stop()
+		return s, nil, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
+	}
 	time.Sleep(rssAfterVisible)
 	cpu0, err := cpuTime(app.Pid())
 	if err != nil {
-		return s, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
+		return fail(err)
 	}
 	time.Sleep(idleWindow)
 	cpu1, err := cpuTime(app.Pid())
 	if err != nil {
-		return s, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
+		return fail(err)
 	}
 	s.idleCPU = cpu1 - cpu0
 	if s.rssTray, err = rssMiB(app.Pid()); err != nil {
-		return s, err
+		return fail(err)
 	}
-	return s, nil
+	return s, app, nil
 }
 
 // startupOnly measures start → visible alone, n rounds in rotating order (for working on

@@ -201,13 +201,14 @@ func run(rounds, links, tokens, startup int, extra, out string) error {
 	}
 
 	// (1b) The login start: the tray process alone, its window never opened.
-	var bg []guiSample
+	var bg []bgSample
 	for r := range rounds {
-		s, err := runBackground(apps[1])
+		s, err := runBackground(apps[1], watcher, sess.BusAddress)
 		if err != nil {
 			return fmt.Errorf("background round %d: %w", r+1, err)
 		}
-		logf("background round %d/%d: %.1f MiB/%v cpu", r+1, rounds, s.rssTray, s.idleCPU)
+		logf("background round %d/%d: %.1f MiB/%v cpu; Open → visible %v; %.1f MiB 8 s after closing",
+			r+1, rounds, s.rssTray, s.idleCPU, s.open.Round(time.Millisecond), s.rssClosed8)
 		bg = append(bg, s)
 	}
 
@@ -240,13 +241,15 @@ func run(rounds, links, tokens, startup int, extra, out string) error {
 			cpuRow("CPU over 30 s idle in the tray, "+label, col(app, cpu), col(0, cpu)),
 		)
 	}
-	bgRSS, bgCPU := make([]float64, len(bg)), make([]float64, len(bg))
+	bgRSS, bgCPU, bgOpen, bgClosed := make([]float64, len(bg)), make([]float64, len(bg)), make([]float64, len(bg)), make([]float64, len(bg))
 	for i, s := range bg {
-		bgRSS[i], bgCPU[i] = s.rssTray, ms(s.idleCPU)
+		bgRSS[i], bgCPU[i], bgOpen[i], bgClosed[i] = s.rssTray, ms(s.idleCPU), ms(s.open), s.rssClosed8
 	}
 	rows = append(rows,
 		ratioRow("RSS, --background, window never opened, linked", "MiB", bgRSS, col(0, tray), 0.15),
-		cpuRow("CPU over 30 s idle, --background, linked", bgCPU, col(0, cpu)))
+		cpuRow("CPU over 30 s idle, --background, linked", bgCPU, col(0, cpu)),
+		ratioRow("tray: Open Plex Link → window visible (vs reference start)", "ms", bgOpen, col(0, visible), 1.2),
+		ratioRow("tray: RSS 8 s after closing that window", "MiB", bgClosed, col(0, tray), 0.15))
 	idle := col(1, reqs)
 	rows = append(rows, row{metric: "requests while idle in the tray, linked", unit: "", vals: idle,
 		target: "= 0", pass: maxOf(idle) == 0})
