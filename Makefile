@@ -10,8 +10,8 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
 # autolaunch stray session buses through it).
 # wine64, wine and mingw-w64 run the Windows release .exe under Wine
-# (packaging/windows/winetest).
-TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool x11-apps imagemagick curl fish \
+# (packaging/windows/winetest); xclip reads the clipboard the tray sets.
+TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-apps imagemagick curl fish \
              desktop-file-utils appstream wine64 wine gcc-mingw-w64-x86-64
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
 # tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -94,8 +93,8 @@ func runGUI(a *guiApp, hidden chan<- struct{}) (s guiSample, err error) {
 	if a.fake != nil {
 		s.startReqs = len(a.fake.requests(app.Started, hiddenAt, nil))
 		s.idleReqs = len(a.fake.requests(hiddenAt, end, nil))
-		if a.linked && len(a.fake.requests(app.Started, hiddenAt, func(r request) bool { return r.path == "/api/v2/user" })) == 0 {
-			return fail("no start-up health check (GET /user): the app does not think it is linked")
+		if a.linked && len(a.fake.requests(app.Started, hiddenAt, isHealthCheck)) == 0 {
+			return fail("no start-up health check (GET /user or /ping): the app does not think it is linked")
 		}
 	}
 	if app.Exited() {
@@ -129,29 +128,98 @@ func runRound(apps []*guiApp) ([]guiSample, error) {
 	return samples, nil
 }
 
+func isHealthCheck(r request) bool { return r.path == "/api/v2/user" || r.path == "/api/v2/ping" }
+
+// rssMiB is the resident memory of pid's whole process tree (plexlink's window is a child
+// of its tray process while it is open).
 func rssMiB(pid int) (float64, error) {
-	kib, err := testenv.RSSKiB(pid)
+	kib, err := testenv.TreeRSSKiB(pid)
 	return float64(kib) / 1024, err
 }
 
-// cpuTime is utime+stime of pid from /proc/PID/stat (clock ticks of 10 ms: USER_HZ is 100
-// on every Linux architecture Go supports).
+// cpuTime is utime+stime over pid's process tree from /proc (clock ticks of 10 ms: USER_HZ
+// is 100 on every Linux architecture Go supports).
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	ticks, err := testenv.TreeCPUTicks(pid)
+	return time.Duration(ticks) * clockTick, err
+}
+
+// bgSample is one login start of plexlink: idle in the tray, then Open from its menu.
+type bgSample struct {
+	guiSample
+	open       time.Duration // "Open Plex Link" clicked → window visible
+	rssClosed8 float64       // MiB, 8 s after that window was closed
+}
+
+// runBackground starts a like a login start (--background: no window ever), lets it settle
+// and measures it idle in the tray; then it clicks Open Plex Link in the tray menu (over
+// dbusmenu, as a tray host does), times the window, closes it and reads the memory 8 s later.
+func runBackground(a *guiApp, watcher *testenv.Watcher, bus string) (bs bgSample, err error) {
+	s, app, err := idleBackground(a)
+	bs.guiSample = s
 	if err != nil {
-		return 0, err
+		return bs, err
 	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	defer app.Stop()
+	fail := func(format string, args ...any) (bgSample, error) {
+		return bs, fmt.Errorf("%s --background: %s\n%s", a.name, fmt.Sprintf(format, args...), app.Output())
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parsing /proc/%d/stat: %q %q", pid, f[11], f[12])
+	item, err := watcher.WaitItem(10 * time.Second)
+	if err != nil {
+		return fail("%v", err)
 	}
-	return time.Duration(utime+stime) * clockTick, nil
+	tray, err := testenv.OpenTray(bus, item)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer tray.Close()
+	t0 := time.Now()
+	if err := tray.ClickLabel("Open Plex Link"); err != nil {
+		return fail("%v", err)
+	}
+	win, err := a.x.WaitAppWindow(app, a.title, 30*time.Second)
+	if err != nil {
+		return fail("%v", err)
+	}
+	bs.open = time.Since(t0)
+	time.Sleep(rssAfterVisible)
+	if err := a.x.CloseWindow(win); err != nil {
+		return fail("%v", err)
+	}
+	time.Sleep(8 * time.Second)
+	if bs.rssClosed8, err = rssMiB(app.Pid()); err != nil {
+		return fail("%v", err)
+	}
+	if app.Exited() {
+		return fail("the tray exited")
+	}
+	return bs, nil
+}
+
+func idleBackground(a *guiApp) (s guiSample, app *testenv.App, err error) {
+	app, err = testenv.StartApp(a.bin, a.env, "--background")
+	if err != nil {
+		return s, nil, err
+	}
+	fail := func(err error) (guiSample, *testenv.App, error) {
+		app.Stop()
+		return s, nil, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
+	}
+	time.Sleep(rssAfterVisible)
+	cpu0, err := cpuTime(app.Pid())
+	if err != nil {
+		return fail(err)
+	}
+	time.Sleep(idleWindow)
+	cpu1, err := cpuTime(app.Pid())
+	if err != nil {
+		return fail(err)
+	}
+	s.idleCPU = cpu1 - cpu0
+	if s.rssTray, err = rssMiB(app.Pid()); err != nil {
+		return fail(err)
+	}
+	return s, app, nil
 }
 
 // startupOnly measures start → visible alone, n rounds in rotating order (for working on

@@ -11,6 +11,7 @@ import (
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/notify"
 	"codeberg.org/plexlink/plexlink/internal/tray"
 	"codeberg.org/plexlink/plexlink/storage"
 )
@@ -77,7 +78,7 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 		Title:      guiTitle(demo),
 		Launch:     tray.ProcessLauncher(exe, windowArgs(g, demo), windowEnv(service), logger),
 		Clipboard:  tray.NewClipboard(),
-		Notify:     tray.Notifier(guiTitle(demo)),
+		Notify:     notifier(logger),
 		ShowWindow: !g.background,
 		Logger:     logger,
 	}
@@ -88,6 +89,18 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 		o.Requests = inst.Requests()
 	}
 	return tray.Run(o, tray.Icons{Normal: env.TrayIcons.Normal, Relink: env.TrayIcons.Relink})
+}
+
+// notifier sends the tray's notifications off its loop; a session without a notification
+// server only loses them to the log (the menu shows the same state).
+func notifier(log *slog.Logger) func(title, body string) {
+	return func(title, body string) {
+		go func() {
+			if err := notify.Send(title, body); err != nil {
+				log.Info("notification not shown", "err", err)
+			}
+		}()
+	}
 }
 
 func guiTitle(demo bool) string {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -678,5 +679,120 @@ func TestGUITrayProcessIsLight(t *testing.T) {
 		t.Errorf("tray RSS %.1f MiB after the window closed, want ≤ 40 MiB", float64(after)/1024)
 	}
 	g.menu(tray, trayNotLinked+" (disabled)", trayLink, trayUnlink+" (disabled)", trayOpen, trayAutostart, trayQuit)
+	g.quit(tray)
+}
+
+// Copy token in the tray puts the token on the X11 clipboard from the tray process itself
+// (no window), marked as a secret for clipboard managers, and takes it off after 10 s.
+func TestGUICopyTokenFromTray(t *testing.T) {
+	testenv.RequireTool(t, "xclip", "xclip")
+	g := newGUI(t, true)
+	const stored = "a-token-stored-earlier"
+	if err := g.sess.SecretToolStore(service, "token", stored); err != nil {
+		t.Fatal(err)
+	}
+	app, err := testenv.StartApp(g.bin, g.env, "--background")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	tray := g.openTray()
+	if _, err := tray.WaitLabel(10*time.Second, trayCopy); err != nil {
+		g.fatal("%v", err)
+	}
+	xclip := func(target string) (string, error) {
+		args := []string{"-o", "-selection", "clipboard"}
+		if target != "" {
+			args = append(args, "-t", target)
+		}
+		cmd := exec.Command("xclip", args...)
+		cmd.Env = g.env
+		out, err := cmd.Output()
+		return string(out), err
+	}
+	g.click(tray, trayCopy)
+	copied := time.Now()
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); got != stored && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		got, _ = xclip("")
+	}
+	if got != stored {
+		g.fatal("after Copy token the clipboard holds %s, want the stored token", testenv.Fingerprint(got))
+	}
+	if hint, err := xclip("x-kde-passwordManagerHint"); err != nil || hint != "secret" {
+		g.fatal("x-kde-passwordManagerHint is %q (%v), want secret", hint, err)
+	}
+	if tree := testenv.Tree(app.Pid()); len(tree) != 1 {
+		g.fatal("copying started processes %v: the tray must copy by itself", tree)
+	}
+	time.Sleep(time.Until(copied.Add(11 * time.Second)))
+	if got, err := xclip(""); err == nil && got != "" {
+		g.fatal("11 s after Copy token the clipboard still holds %s", testenv.Fingerprint(got))
+	}
+	if strings.Contains(app.Stderr(), stored) {
+		t.Error("the token is in the app's log")
+	}
+	g.quit(tray)
+}
+
+// kill -9 of the window process in the middle of a relink: the tray stays, the stored token
+// is untouched, the menu is as before, and Open starts a fresh window.
+func TestGUIWindowKilledMidLink(t *testing.T) {
+	g := newGUI(t, true)
+	const stored = "a-token-from-an-earlier-link"
+	if err := g.sess.SecretToolStore(service, "token", stored); err != nil {
+		t.Fatal(err)
+	}
+	app, err := testenv.StartApp(g.bin, g.env, "--background")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.app = app
+	g.pids = append(g.pids, app.Pid())
+	t.Cleanup(app.Stop)
+	tray := g.openTray()
+	want := []string{trayRelinkNow + " (disabled)", trayRelink, trayCopy, trayUnlink, trayOpen, trayAutostart, trayQuit}
+	g.menu(tray, want...)
+	g.click(tray, trayRelink)
+	g.waitOpened(1) // the window's engine is polling
+	tree := testenv.Tree(app.Pid())
+	if len(tree) != 2 {
+		g.fatal("processes %v while relinking, want the tray and one window", tree)
+	}
+	g.pids = append(g.pids, tree[1])
+	if err := syscall.Kill(tree[1], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); testenv.Alive(tree[1]); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			g.fatal("the killed window process %d is still there", tree[1])
+		}
+	}
+	if err := g.x.WaitNoWindow(windowTitle, 5*time.Second); err != nil {
+		g.fatal("%v", err)
+	}
+	if app.Exited() {
+		g.fatal("the tray died with its window")
+	}
+	if tok, found := g.keychain(); !found || tok != stored {
+		g.fatal("after the kill the keychain holds %s, want the old token", testenv.Fingerprint(tok))
+	}
+	g.menu(tray, want...)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(app.Stderr(), "ended abnormally") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(app.Stderr(), "ended abnormally") {
+		t.Errorf("the tray did not log the crash")
+	}
+	g.click(tray, trayOpen)
+	if _, err := g.x.WaitWindow(windowTitle, 10*time.Second); err != nil {
+		g.fatal("Open after the crash: %v", err)
+	}
+	if tree := testenv.Tree(app.Pid()); len(tree) == 2 {
+		g.pids = append(g.pids, tree[1])
+	}
 	g.quit(tray)
 }

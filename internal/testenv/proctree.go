@@ -79,11 +79,35 @@ func CPUTicks(pid int) (int64, error) {
 	return u + s, nil
 }
 
-// TreeCPUTicks sums CPUTicks over pid and its live descendants.
+// CPUTicksWithReaped is CPUTicks plus what pid's children that it has waited for used
+// (cutime + cstime).
+func CPUTicksWithReaped(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := statFields(string(b))
+	if len(f) < 15 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	var sum int64
+	for _, v := range f[11:15] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// TreeCPUTicks sums the CPU time of pid's process tree: every live process's own time and
+// the time of the children each has reaped, so a window process that exits between two
+// readings moves into its parent's count instead of vanishing.
 func TreeCPUTicks(pid int) (int64, error) {
 	var sum int64
 	for i, p := range Tree(pid) {
-		n, err := CPUTicks(p)
+		n, err := CPUTicksWithReaped(p)
 		if err != nil {
 			if i == 0 {
 				return 0, err

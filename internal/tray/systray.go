@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"fyne.io/systray"
+
+	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
 
 // trimAfter is when the tray trims its start-up memory (see trimCode).
@@ -23,6 +25,11 @@ type Icons struct {
 func Run(o Options, icons Icons) int {
 	m := &sysMenu{icon: platformIcon(icons.Normal), relinkIcon: platformIcon(icons.Relink), hasAutostart: o.Autostart != nil}
 	t := New(o, m)
+	if t.o.ShowWindow {
+		// Before the tray registers: the window is what a double-click waits for.
+		t.openWindow(winproto.CmdShow)
+		t.o.ShowWindow = false
+	}
 	systray.Run(func() {
 		m.build(t)
 		t.Start()

@@ -172,7 +172,6 @@ type Tray struct {
 	stop context.CancelFunc
 
 	// The source of truth, as last read.
-	known        bool // the keychain has been read at least once
 	linked       bool
 	acct         *storage.LinkedAccount
 	relinkNeeded bool
@@ -185,7 +184,6 @@ type Tray struct {
 
 	applied bool
 	last    Snapshot
-	applies int // how often the menu was updated (tests)
 
 	win        Window
 	winEvents  <-chan string
@@ -334,7 +332,6 @@ func (t *Tray) render() {
 		return
 	}
 	t.applied, t.last = true, s
-	t.applies++
 	t.menu.Apply(s)
 }
 
@@ -363,7 +360,6 @@ func (t *Tray) reread(check bool) {
 				t.log.Warn("reading the stored token failed", "err", err)
 				return
 			}
-			t.known = true
 			t.setLinked(st)
 			if t.linked && check {
 				t.checkNow()

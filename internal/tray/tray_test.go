@@ -330,25 +330,27 @@ func TestWindowOnDemandAndFocus(t *testing.T) {
 	}
 	h.tr.Click(ActUnlink)
 	waitFor(t, "a window", func() bool { f, _ := h.wins.get(); return len(f) == 1 })
-	h.tr.Click(ActOpen)
-	h.tr.Click(ActLink)
-	reqs <- desktop.Request{Command: desktop.CommandShow} // a double-click on the app
-	reqs <- desktop.Request{Command: desktop.CommandBackground}
-	firsts, wins := h.wins.get()
-	var cmds []string
-	for len(cmds) < 3 {
+	_, wins := h.wins.get()
+	next := func(want string) {
+		t.Helper()
 		select {
 		case c := <-wins[0].cmds:
-			cmds = append(cmds, c)
+			if c != want {
+				t.Errorf("the open window got %q, want %q", c, want)
+			}
 		case <-time.After(5 * time.Second):
-			t.Fatalf("the window got %q, want show, link, show", cmds)
+			t.Fatalf("the open window got nothing, want %q", want)
 		}
 	}
-	if !slices.Equal(cmds, []string{"show", "link", "show"}) {
-		t.Errorf("the open window got %q, want show, link, show", cmds)
-	}
+	h.tr.Click(ActOpen)
+	next("show")
+	h.tr.Click(ActLink)
+	next("link")
+	reqs <- desktop.Request{Command: desktop.CommandBackground} // a login start while running: nothing
+	reqs <- desktop.Request{Command: desktop.CommandShow}       // a double-click on the app
+	next("show")
 	if f, _ := h.wins.get(); !slices.Equal(f, []string{"unlink"}) {
-		t.Errorf("windows started with %q, want one with unlink", firsts)
+		t.Errorf("windows started with %q, want one with unlink", f)
 	}
 
 	// A window that says it is closing gets no more commands: the next request starts a
