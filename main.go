@@ -70,6 +70,9 @@ func runWindow(o cli.GUIOptions) int {
 	if o.Autostart != nil {
 		opts.Autostart = o.Autostart
 	}
+	if o.Clipboard != nil {
+		opts.Clipboard = o.Clipboard
+	}
 	if w := o.Window; w != nil {
 		opts.Parent = &ui.Parent{Start: w.Start, Commands: w.Commands, Events: w.Events}
 	}

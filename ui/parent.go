@@ -63,16 +63,3 @@ func (c *Controller) emit(ev string) {
 		c.log.Warn("the tray is not reading; event dropped", "event", ev)
 	}
 }
-
-// runStart runs the parent's first command once the keychain has been read, so Unlink
-// knows there is a token and Link knows whether it is a relink.
-func (c *Controller) runStart() {
-	start := c.start
-	c.start = ""
-	switch start {
-	case winproto.CmdLink:
-		c.dispatch(evLink{})
-	case winproto.CmdUnlink:
-		c.dispatch(evAskUnlink{})
-	}
-}

@@ -51,6 +51,7 @@ type Screen struct {
 	Err     error
 	Outcome account.Outcome // FailSave: the approval that Retry saves
 
+	Queued     any    // evLink or evAskUnlink asked for while Starting: run once the keychain was read
 	Confirming bool   // the unlink confirmation is open
 	Busy       string // a background action in progress ("Unlinking…")
 	Notice     string // one line of feedback ("Token copied to the clipboard.")
@@ -177,18 +178,27 @@ func step(s Screen, e any) (Screen, []Effect) {
 	switch e := e.(type) {
 	case evStatusRead:
 		if s.Kind != Starting {
-			return s, nil // the user moved on (e.g. started linking) before the keychain answered
+			return s, nil
 		}
+		var eff []Effect
 		switch {
 		case e.err != nil:
 			s.Kind, s.Fail, s.Err = Failed, FailStatus, e.err
 		case e.st.Linked:
 			s.Kind, s.Stored, s.Account = Linked, true, e.st.Account
-			return s, append(avatar(&s), effHealthCheck{})
+			eff = append(avatar(&s), effHealthCheck{})
 		default:
 			s.Kind = NotLinked
 		}
-		return s, nil
+		// A request that came while the keychain was read (the tray's Link, a quick click)
+		// runs now that a relink can be told from a first link.
+		if q := s.Queued; q != nil {
+			s.Queued = nil
+			var more []Effect
+			s, more = step(s, q)
+			eff = append(eff, more...)
+		}
+		return s, eff
 
 	case evRefresh:
 		if s.Kind != Failed || s.Fail != FailStatus {
@@ -199,6 +209,9 @@ func step(s Screen, e any) (Screen, []Effect) {
 
 	case evLink:
 		switch {
+		case s.Kind == Starting:
+			s.Queued = e
+			return s, nil
 		case s.Kind == Linking && s.Ev.State == auth.StateLinked:
 			// The run has a validated token and is saving it (the tray may already show the
 			// link): a Relink asked for now is a new request, run once this one is done.
@@ -289,7 +302,11 @@ func step(s Screen, e any) (Screen, []Effect) {
 		return s, nil
 
 	case evAskUnlink:
-		if !s.Stored || s.Busy != "" || s.Kind == Starting {
+		if s.Kind == Starting {
+			s.Queued = e
+			return s, nil
+		}
+		if !s.Stored || s.Busy != "" {
 			return s, nil
 		}
 		s.Confirming = true

@@ -23,6 +23,7 @@ func tableScreens() map[string]Screen {
 	linked := Screen{Kind: Linked, Stored: true, Account: alice, Run: 1}
 	return map[string]Screen{
 		"starting":     {Kind: Starting},
+		"startQueued":  {Kind: Starting, Queued: evLink{}},
 		"notLinked":    {Kind: NotLinked, Run: 1},
 		"fetching":     {Kind: Linking, Run: 1},
 		"code":         {Kind: Linking, Run: 1, Ev: code},
@@ -96,7 +97,7 @@ type rule struct {
 var (
 	linkingScreens = []string{"fetching", "code", "relinking", "saving", "savingAgain"}
 	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink"}
-	allScreens     = []string{"starting", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
+	allScreens     = []string{"starting", "startQueued", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
 		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "failedUnlink"}
 )
 
@@ -122,13 +123,15 @@ const linkedEffects = "Linked effEmit,effNotify,effHealthArm"
 
 func tableRules() map[string]rule {
 	return map[string]rule{
-		"statusLinked":    {per: map[string]string{"starting": "Linked effHealthCheck"}},
-		"statusNotLinked": {per: map[string]string{"starting": "NotLinked"}},
-		"statusErr":       {per: map[string]string{"starting": "Failed"}},
+		// A Link asked for while starting runs once the keychain has been read.
+		"statusLinked": {per: map[string]string{"starting": "Linked effHealthCheck",
+			"startQueued": "Linking effHealthCheck,effStartLink"}},
+		"statusNotLinked": {per: map[string]string{"starting": "NotLinked", "startQueued": "Linking effStartLink"}},
+		"statusErr":       {per: map[string]string{"starting": "Failed", "startQueued": "Linking effStartLink"}},
 		"refresh":         {per: map[string]string{"failedStatus": "Starting effReadStatus"}},
 		// Not while starting, linking, busy, or holding an approval that would be lost.
 		"link": {def: "Linking effStartLink", per: merge(each(linkingScreens, ""),
-			map[string]string{"starting": "", "unlinking": "", "failedSave": ""}),
+			map[string]string{"starting": "", "startQueued": "", "unlinking": "", "failedSave": ""}),
 			also: func(t *testing.T, from string, b, a Screen) {
 				// Asked while a run saves its token: remembered, started after.
 				if want := b.Ev.State == auth.StateLinked && b.Kind == Linking; a.LinkAgain != want {
@@ -171,6 +174,9 @@ func tableRules() map[string]rule {
 			"failedSave": "NotLinked", "failedUnlink": "Linked"}},
 		"askUnlink": {also: func(t *testing.T, from string, b, a Screen) {
 			want := b.Stored && b.Busy == "" && b.Kind != Starting
+			if b.Kind == Starting && a.Queued != (evAskUnlink{}) {
+				t.Errorf("%s: Unlink asked while starting was not kept for later", from)
+			}
 			if a.Confirming != want {
 				t.Errorf("%s: confirming %t, want %t", from, a.Confirming, want)
 			}
@@ -183,8 +189,8 @@ func tableRules() map[string]rule {
 		"confirmNo":    {},
 		"unlinked":     {per: map[string]string{"unlinking": "NotLinked effHealthStop,effEmit"}},
 		"unlinkFailed": {per: map[string]string{"unlinking": "Failed"}},
-		"healthValid":  {per: map[string]string{"starting": "Linked", "notLinked": "Linked"}},
-		"healthInvalid": {def: "effEmit,effNotify", per: map[string]string{"starting": "Linked effEmit,effNotify",
+		"healthValid":  {per: map[string]string{"starting": "Linked", "startQueued": "Linked", "notLinked": "Linked"}},
+		"healthInvalid": {def: "effEmit,effNotify", per: map[string]string{"starting": "Linked effEmit,effNotify", "startQueued": "Linked effEmit,effNotify",
 			"notLinked": "Linked effEmit,effNotify", "relinkNeeded": ""}},
 		"healthGone": {per: merge(each(storedScreens, "effHealthStop,effEmit"), map[string]string{
 			"linked": "NotLinked effHealthStop,effEmit", "relinkNeeded": "NotLinked effHealthStop,effEmit",

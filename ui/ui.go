@@ -69,10 +69,21 @@ type Options struct {
 	// poll at once; its error is shown as is. nil → no lock.
 	LinkLock  func() (unlock func(), err error)
 	Autostart Autostart // nil → no "Start at login" choice (demo, tests)
-	// CopySecret puts the token on the clipboard marked as a secret and clears it later;
-	// nil → the Fyne clipboard (no secret marking).
-	CopySecret func(token string) error
+	// Clipboard copies the token marked as a secret and clears it after 10 s (internal/tray's
+	// X11 clipboard); nil or unavailable → the Fyne clipboard, unmarked. Under a tray the
+	// tray copies instead, so the copy outlives this window.
+	Clipboard SecretClipboard
 }
+
+// SecretClipboard is a clipboard that can mark a copy as secret (see Options.Clipboard).
+type SecretClipboard interface {
+	Unavailable() string
+	CopySecret(text string, clearAfter time.Duration) error
+	Close()
+}
+
+// clipboardClearAfter is how long a copied token stays on the clipboard.
+const clipboardClearAfter = 10 * time.Second
 
 // Autostart turns starting at login on and off; internal/desktop implements it per OS.
 type Autostart interface {
@@ -96,7 +107,6 @@ type Controller struct {
 	handling bool
 
 	events chan string // to the parent (Options.Parent), written by one goroutine
-	start  string      // the parent's first command, run once the keychain was read
 
 	ctx  context.Context // the app's lifetime; Quit cancels it
 	stop context.CancelFunc
@@ -168,7 +178,13 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.win.SetContent(c.view.root)
 	c.view.update(c.screen)
 	if o.Parent != nil {
-		c.start = o.Parent.Start
+		// The parent's first command runs once the keychain was read.
+		switch o.Parent.Start {
+		case winproto.CmdLink:
+			c.screen.Queued = evLink{}
+		case winproto.CmdUnlink:
+			c.screen.Queued = evAskUnlink{}
+		}
 		c.startParent(o.Parent)
 	}
 	c.show()
@@ -217,9 +233,6 @@ func (c *Controller) dispatch(e any) {
 		c.view.update(next)
 		for _, eff := range effects {
 			c.do(eff)
-		}
-		if prev.Kind == Starting && next.Kind != Starting {
-			c.runStart()
 		}
 	}
 }
@@ -338,9 +351,17 @@ func (c *Controller) tickCountdown(ctx context.Context) {
 	}
 }
 
-// copyToken reads the keychain off the UI goroutine (an unlock prompt can take long) and
-// copies the token as a secret.
+// copyToken copies the token as a secret: under a tray the tray does it (its copy outlives
+// this window), else this process; where no secret copy is possible, the Fyne clipboard.
+// The keychain read is off the UI goroutine (an unlock prompt can take long).
 func (c *Controller) copyToken() {
+	cb := c.opts.Clipboard
+	secret := cb != nil && cb.Unavailable() == ""
+	if secret && c.opts.Parent != nil {
+		c.emit(winproto.EventCopyToken)
+		c.dispatch(evNotice{noticeCopiedSecret})
+		return
+	}
 	go func() {
 		tok, err := c.backend.Token()
 		if err != nil {
@@ -348,20 +369,22 @@ func (c *Controller) copyToken() {
 			c.send(evNotice{"Could not read the token: " + plainError(err)})
 			return
 		}
-		if c.opts.CopySecret != nil {
-			if err := c.opts.CopySecret(tok); err != nil {
+		if secret {
+			if err := cb.CopySecret(tok, clipboardClearAfter); err != nil {
 				c.send(evNotice{"Could not copy the token: " + plainError(err)})
 				return
 			}
-			c.send(evNotice{"Token copied to the clipboard; it is cleared in 10 seconds."})
+			c.send(evNotice{noticeCopiedSecret})
 			return
 		}
 		c.post(func() {
 			c.app.Clipboard().SetContent(tok)
-			c.dispatch(evNotice{"Token copied to the clipboard."})
+			c.dispatch(evNotice{"Token copied to the clipboard. This desktop cannot mark it as a secret: clipboard history may keep it."})
 		})
 	}()
 }
+
+const noticeCopiedSecret = "Token copied to the clipboard; it is cleared in 10 seconds."
 
 // fetchAvatar downloads the account thumbnail; failure keeps the placeholder.
 func (c *Controller) fetchAvatar(thumb string) {
@@ -517,12 +540,16 @@ func (c *Controller) waitBackground() {
 	}
 }
 
-// shutdown releases what the controller started once the app loop has ended.
+// shutdown releases what the controller started once the app loop has ended; a token
+// this process put on the clipboard goes with it.
 func (c *Controller) shutdown() {
 	c.quitting = true
 	c.stop()
 	c.stopHealth()
 	c.waitBackground()
+	if c.opts.Clipboard != nil {
+		c.opts.Clipboard.Close()
+	}
 }
 
 // goBackground runs f in a goroutine that Quit waits for. Only the UI goroutine calls it,

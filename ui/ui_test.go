@@ -670,3 +670,59 @@ func TestLinkAskedWhileSavingRunsAfter(t *testing.T) {
 		return h.c.screen.Stored && h.c.screen.Kind == Linking && h.c.screen.Ev.Code != "" && h.c.screen.Ev.Code != code
 	})
 }
+
+// fakeClipboard records secret copies; why makes it unavailable.
+type fakeClipboard struct {
+	why    string
+	copied chan string
+	closed bool
+}
+
+func (f *fakeClipboard) Unavailable() string { return f.why }
+func (f *fakeClipboard) CopySecret(text string, clearAfter time.Duration) error {
+	if clearAfter != 10*time.Second {
+		return fmt.Errorf("cleared after %v, want 10s", clearAfter)
+	}
+	f.copied <- text
+	return nil
+}
+func (f *fakeClipboard) Close() { f.closed = true }
+
+// Copy token: a secret copy in this process, or by the tray when there is one (its copy
+// outlives the window); the Fyne clipboard only where no secret copy is possible.
+func TestCopyTokenAsSecret(t *testing.T) {
+	t.Run("own clipboard", func(t *testing.T) {
+		s := linkedStack(t)
+		cb := &fakeClipboard{copied: make(chan string, 1)}
+		h := newHarness(t, s.svc, func(o *Options) { o.Clipboard = cb })
+		h.pump("linked", h.phase(Linked))
+		h.tap(ButtonCopyToken)
+		h.pump("copied", func() bool { return len(cb.copied) == 1 })
+		sameToken(t, "copied", <-cb.copied, s.token(t))
+		h.pump("notice", func() bool { return h.hasText("cleared in 10 seconds") })
+		if got := h.app.Clipboard().Content(); got != "" {
+			t.Error("the token also went to the unmarked Fyne clipboard")
+		}
+	})
+	t.Run("the tray copies", func(t *testing.T) {
+		s := linkedStack(t)
+		cb := &fakeClipboard{copied: make(chan string, 1)}
+		p := newParentPipes(t, winproto.CmdShow)
+		h := newHarness(t, s.svc, func(o *Options) { o.Clipboard = cb; o.Parent = p.parent })
+		h.pump("linked", h.phase(Linked))
+		h.tap(ButtonCopyToken)
+		p.waitEvents(t, winproto.EventReady, winproto.EventCopyToken)
+		if len(cb.copied) != 0 || strings.Contains(p.events.String(), s.token(t)) {
+			t.Error("the window copied itself, or sent the token over the pipe")
+		}
+	})
+	t.Run("no secret clipboard", func(t *testing.T) {
+		s := linkedStack(t)
+		h := newHarness(t, s.svc, func(o *Options) { o.Clipboard = &fakeClipboard{why: "Wayland"} })
+		h.pump("linked", h.phase(Linked))
+		h.tap(ButtonCopyToken)
+		h.pump("copied", func() bool { return h.app.Clipboard().Content() != "" })
+		sameToken(t, "clipboard", h.app.Clipboard().Content(), s.token(t))
+		h.requireText("cannot mark it as a secret")
+	})
+}

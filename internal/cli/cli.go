@@ -16,6 +16,7 @@ import (
 
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/tray"
 )
 
 // Version is the app version, set at build time with -ldflags "-X ...cli.Version=…".
@@ -47,6 +48,8 @@ type GUIOptions struct {
 	// Window is set in the window process a tray started (`plexlink window`); nil for the
 	// one-process window of a session without a tray.
 	Window *WindowIO
+	// Clipboard copies the token as a secret (the same X11 clipboard the tray uses).
+	Clipboard tray.Clipboard
 }
 
 // Env is the process's outside world, injectable for tests.

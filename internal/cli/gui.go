@@ -67,6 +67,7 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 			Instance:  inst,
 			LinkLock:  func() (func(), error) { return linkLock(service, logger) },
 			Autostart: auto,
+			Clipboard: tray.NewClipboard(),
 		})
 	}
 	exe, err := os.Executable()
@@ -174,6 +175,8 @@ func cmdWindow(g globals, args []string, env Env) int {
 		Logger:   logger,
 		LinkLock: func() (func(), error) { return linkLock(service, logger) },
 		Window:   &WindowIO{Start: start, Commands: os.Stdin, Events: env.Stdout},
+		// Only to tell whether a secret copy is possible: the tray does the copying.
+		Clipboard: tray.NewClipboard(),
 	}
 	if !*demo {
 		o.Autostart = newAutostart()

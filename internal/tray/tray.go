@@ -506,6 +506,7 @@ func (t *Tray) windowEvent(ev string) {
 					return
 				}
 				t.setLinked(st)
+				t.notify(LabelLinkedAs + account.DisplayName(st.Account))
 				t.lastCheck = time.Now()
 				t.stopHealth()
 				t.armHealth()
@@ -522,6 +523,8 @@ func (t *Tray) windowEvent(ev string) {
 		}
 	case winproto.EventAutostart:
 		t.rereadAutostart()
+	case winproto.EventCopyToken:
+		t.copyToken()
 	case winproto.EventClosing:
 		t.winClosing = true
 	default:

@@ -48,6 +48,8 @@ func fakeWindowProcess(mode string) int {
 		switch m.Cmd {
 		case "emit-linked": // a test-only command: as if the user linked in the window
 			_ = winproto.Write(os.Stdout, winproto.Message{Event: winproto.EventLinked})
+		case "emit-copy": // as if the user pressed Copy token in the window
+			_ = winproto.Write(os.Stdout, winproto.Message{Event: winproto.EventCopyToken})
 		case winproto.CmdQuit:
 			_ = winproto.Write(os.Stdout, winproto.Message{Event: winproto.EventClosing})
 			os.Exit(0)
@@ -435,7 +437,8 @@ func TestWindowProcessOverPipes(t *testing.T) {
 		mu.Unlock()
 		return ProcessLauncher(os.Args[0], []string{"-test.run=^$"}, env(m), log)(first)
 	}
-	h := start(t, s.svc, func(o *Options) { o.Launch = launch; o.Logger = log })
+	clip := &recClipboard{copied: make(chan string, 1)}
+	h := start(t, s.svc, func(o *Options) { o.Launch = launch; o.Logger = log; o.Clipboard = clip })
 	h.menu.wait(t, "not linked", func(s Snapshot) bool { return !s.Linked })
 	h.tr.Click(ActLink)
 	waitFor(t, "the window process", func() bool { return strings.Contains(logs.String(), "window process started") })
@@ -446,6 +449,21 @@ func TestWindowProcessOverPipes(t *testing.T) {
 	}
 	h.tr.post <- func() { _ = h.tr.win.Send("emit-linked") }
 	h.menu.wait(t, "linked", func(s Snapshot) bool { return s.Linked })
+	// The tray, not the window, says so: it is the process that is always there.
+	waitFor(t, "the Linked as notification", func() bool {
+		n := h.notes.get()
+		return len(n) > 0 && strings.Contains(n[len(n)-1], ": Linked as ")
+	})
+	// Copy token pressed in the window: the tray copies, so the copy outlives the window.
+	h.tr.post <- func() { _ = h.tr.win.Send("emit-copy") }
+	select {
+	case got := <-clip.copied:
+		if got != s.srv.AccountToken() {
+			t.Error("the tray copied something else than the stored token")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the window's Copy token did not reach the tray's clipboard")
+	}
 
 	// Quit through the tray ends the real process too.
 	mu.Lock()
@@ -515,3 +533,13 @@ func testImage() image.Image {
 	img.Set(3, 3, color.NRGBA{0xff, 0, 0, 0xff})
 	return img
 }
+
+// recClipboard is a secret clipboard that records what it was given.
+type recClipboard struct{ copied chan string }
+
+func (r *recClipboard) Unavailable() string { return "" }
+func (r *recClipboard) CopySecret(text string, _ time.Duration) error {
+	r.copied <- text
+	return nil
+}
+func (r *recClipboard) Close() {}

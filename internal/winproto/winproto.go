@@ -26,6 +26,7 @@ const (
 	EventRelinkNeeded = "relink_needed"     // plex.tv rejected the stored token (401/422)
 	EventAutostart    = "autostart_changed" // "Start at login" was switched in the window
 	EventClosing      = "closing"           // the window is quitting: later commands go to a new one
+	EventCopyToken    = "copy_token"        // Copy token was pressed: the tray copies it as a secret (it outlives the window)
 )
 
 // Commands, tray → window.
