@@ -23,6 +23,9 @@ const (
 	Failed                // something needs the user; Fail says what
 )
 
+// kindNames are for the log.
+var kindNames = [...]string{"starting", "not linked", "linking", "expired", "linked", "failed"}
+
 // Failure is what a Failed screen is about, and so what its main button retries.
 type Failure int
 

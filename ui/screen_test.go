@@ -268,6 +268,12 @@ func kindName(k Kind) string {
 	return [...]string{"Starting", "NotLinked", "Linking", "Expired", "Linked", "Failed"}[k]
 }
 
+func TestKindNamesCoverEveryKind(t *testing.T) {
+	if len(kindNames) != int(Failed)+1 {
+		t.Fatal("kindNames misses a Kind")
+	}
+}
+
 // checkInvariants hold on every screen step can produce.
 func checkInvariants(t *testing.T, en, sn string, s Screen) {
 	t.Helper()

@@ -243,11 +243,17 @@ func (c *Controller) logChange(prev, next Screen) {
 	}
 	switch next.Kind {
 	case Failed:
-		c.log.Warn("screen", "kind", "failed", "fail", next.Fail, "err", next.Err)
+		what := map[Failure]string{
+			FailStatus: "reading the stored token failed",
+			FailLink:   "linking failed",
+			FailSave:   "plex.tv validated the token but the keychain refused it",
+			FailUnlink: "unlinking failed",
+		}[next.Fail]
+		c.log.Warn(what, "err", next.Err)
 	case Linked:
 		c.log.Info("screen", "kind", "linked", "user", next.username())
 	default:
-		c.log.Info("screen", "kind", next.Kind)
+		c.log.Info("screen", "kind", kindNames[next.Kind])
 	}
 }
 

@@ -117,7 +117,7 @@ var cliRows = []row{
 	{fault: "keychain locked at save time, in a script", private: true, expect: "the token was not stored",
 		custom: lockedAtSaveInScript,
 		check: func(t *testing.T, w *world, r result) {
-			if !strings.Contains(r.stderr, "linked as "+plextvtest.DefaultUsername+", but the token could not be saved") {
+			if !strings.Contains(r.stderr, "plex.tv approved "+plextvtest.DefaultUsername+", but the token could not be saved") {
 				t.Errorf("the user was not told plex.tv linked but the save failed: %q", r.stderr)
 			}
 		}},
