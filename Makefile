@@ -9,8 +9,10 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # Test: a virtual display, a private D-Bus session with a real Secret Service, and the
 # clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
 # autolaunch stray session buses through it).
+# wine64, wine and mingw-w64 run the Windows release .exe under Wine
+# (packaging/windows/winetest).
 TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-apps imagemagick curl fish \
-             desktop-file-utils appstream
+             desktop-file-utils appstream wine64 wine gcc-mingw-w64-x86-64
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
 # tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).
 PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils
@@ -46,9 +48,14 @@ fmt-check:
 
 # Everything: vet, gofmt, and every test with the race detector. The tests start their own
 # dbus-daemon, gnome-keyring-daemon and Xvfb (see internal/testenv); with CI set, a missing
-# component is a failure, never a skip.
+# component is a failure, never a skip. The Windows release .exe the Wine tests run is built
+# first, by packaging/windows.sh as `make package` does: a cold cgo cross-compile takes
+# minutes and must not compete with the other tests for the CPU.
+WINDOWS_TEST_DIST := $(CURDIR)/test-artifacts/windows-exe
 test: deps-test fmt-check vet
-	$(GO) test -race -count=1 -timeout 20m ./...
+	rm -rf $(WINDOWS_TEST_DIST)
+	DIST=$(WINDOWS_TEST_DIST) GO=$(GO) ./packaging/windows.sh
+	PLEXLINK_WINDOWS_DIST=$(WINDOWS_TEST_DIST) $(GO) test -race -count=1 -timeout 20m ./...
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time). A crash lands in
 # the package's testdata/fuzz/ and from then on runs in `make test` as a regression case.

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"codeberg.org/plexlink/plexlink/internal/cli"
+	"codeberg.org/plexlink/plexlink/internal/console"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/earlylog"
 	"codeberg.org/plexlink/plexlink/ui"
@@ -31,6 +32,11 @@ var (
 )
 
 func main() {
+	// A command typed in cmd.exe or PowerShell prints there (Windows GUI build; a no-op
+	// elsewhere); a double-click has no arguments and stays console-free.
+	if len(os.Args) > 1 {
+		console.AttachParent()
+	}
 	os.Exit(cli.Main(os.Args[1:], cli.Env{
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,

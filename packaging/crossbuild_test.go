@@ -13,7 +13,7 @@ func TestNoCgoPackagesBuildForMacAndWindows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-compiles several packages")
 	}
-	vet := []string{"./auth/...", "./internal/account/...", "./internal/desktop/...", "./internal/earlylog/", "./packaging/..."}
+	vet := []string{"./auth/...", "./internal/account/...", "./internal/console/...", "./internal/desktop/...", "./internal/earlylog/", "./packaging/..."}
 	build := []string{"./storage/", "./internal/cli/"}
 	for _, goos := range []string{"darwin", "windows"} {
 		for _, c := range []struct {
