@@ -25,6 +25,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/theme"
 	"github.com/pkg/browser"
 
 	"codeberg.org/plexlink/plexlink/auth"
@@ -61,7 +62,7 @@ type Options struct {
 	HealthEvery time.Duration      // 0 → 6h
 	Logger      *slog.Logger       // nil → slog.Default()
 	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
-	Icon        fyne.Resource      // app icon (notifications) and window icon; nil → AppIcon()
+	Icon        fyne.Resource      // app icon (notifications) and window icon; main.go passes Icon.png; nil → Fyne's logo
 	WindowIcon  fyne.Resource      // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
 	Parent      *Parent            // the tray process this window belongs to; nil: the window is the app
@@ -148,7 +149,7 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 		o.Logger = slog.Default()
 	}
 	if o.Icon == nil {
-		o.Icon = AppIcon()
+		o.Icon = theme.FyneLogo()
 	}
 	if o.WindowIcon == nil {
 		o.WindowIcon = o.Icon

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"path/filepath"
 	"slices"
@@ -614,30 +612,6 @@ func TestUsableAt360x240(t *testing.T) {
 		if s := content.MinSize(); s.Height > 240 {
 			t.Errorf("%s: window cannot shrink to 240 px high (%v)", name, s)
 		}
-	}
-}
-
-func TestIcons(t *testing.T) {
-	for _, r := range []fyne.Resource{AppIcon(), RelinkIcon()} {
-		img, err := png.Decode(bytes.NewReader(r.Content()))
-		if err != nil {
-			t.Fatalf("%s: %v", r.Name(), err)
-		}
-		if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
-			t.Errorf("%s is %v", r.Name(), b)
-		}
-	}
-	base, _ := png.Decode(bytes.NewReader(AppIcon().Content()))
-	badge, _ := png.Decode(bytes.NewReader(RelinkIcon().Content()))
-	r, g, b, _ := badge.At(180, 60).RGBA()
-	if r>>8 < 0xc0 || g>>8 > 0x60 || b>>8 > 0x60 {
-		t.Errorf("badge is not red at (180,60): %d %d %d", r>>8, g>>8, b>>8)
-	}
-	if base.At(180, 60) == badge.At(180, 60) {
-		t.Error("the badge icon looks like the base icon")
-	}
-	if _, _, _, a := base.At(2, 2).RGBA(); a != 0 {
-		t.Error("the icon corner is not transparent")
 	}
 }
 
