@@ -30,11 +30,20 @@ func TestRunFakeServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info map[string]string
+	var start struct {
+		APIURL       string   `json:"api_url"`
+		LinkURL      string   `json:"link_url"`
+		AccountToken string   `json:"account_token"`
+		Servers      []string `json:"servers"`
+	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&info); err != nil || len(info) != 3 {
+	if err := dec.Decode(&start); err != nil {
 		t.Fatalf("startup line %q: %v", line, err)
+	}
+	info := map[string]string{"api_url": start.APIURL, "link_url": start.LinkURL, "account_token": start.AccountToken}
+	if strings.Join(start.Servers, "|") != plextvtest.OwnedServerName+"|"+plextvtest.SharedServerName+"|"+plextvtest.OfflineServerName {
+		t.Errorf("startup line names the servers %q", start.Servers)
 	}
 	if !strings.HasPrefix(line, `{"api_url":"http://127.0.0.1:`) || !strings.HasSuffix(info["api_url"], "/api/v2") ||
 		info["link_url"] != strings.TrimSuffix(info["api_url"], "/api/v2")+"/link" || info["account_token"] != "tok-123" {
