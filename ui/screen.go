@@ -457,6 +457,8 @@ func linked(s Screen, out account.Outcome) (Screen, []Effect) {
 
 func health(s Screen, e evHealth) (Screen, []Effect) {
 	switch {
+	case s.Busy == busyUnlinking:
+		return s, nil // a check that met the unlink half-way says nothing about what is left
 	case e.err != nil:
 		return s, nil // the keychain did not answer (locked, busy): nothing is known to have changed
 	case !e.st.Linked:

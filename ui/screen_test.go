@@ -190,11 +190,12 @@ func tableRules() map[string]rule {
 		"unlinked":     {per: map[string]string{"unlinking": "NotLinked effHealthStop,effEmit"}},
 		"unlinkFailed": {per: map[string]string{"unlinking": "Failed"}},
 		"healthValid":  {per: map[string]string{"starting": "Linked", "startQueued": "Linked", "notLinked": "Linked"}},
+		// While an unlink runs, a check that met it half-way is ignored.
 		"healthInvalid": {def: "effEmit,effNotify", per: map[string]string{"starting": "Linked effEmit,effNotify", "startQueued": "Linked effEmit,effNotify",
-			"notLinked": "Linked effEmit,effNotify", "relinkNeeded": ""}},
+			"notLinked": "Linked effEmit,effNotify", "relinkNeeded": "", "unlinking": ""}},
 		"healthGone": {per: merge(each(storedScreens, "effHealthStop,effEmit"), map[string]string{
 			"linked": "NotLinked effHealthStop,effEmit", "relinkNeeded": "NotLinked effHealthStop,effEmit",
-			"confirming": "NotLinked effHealthStop,effEmit", "unlinking": "NotLinked effHealthStop,effEmit"})},
+			"confirming": "NotLinked effHealthStop,effEmit", "unlinking": ""})},
 		"healthErr":     {},
 		"notice":        {},
 		"browser":       {},

@@ -457,9 +457,10 @@ func (c *Controller) stopHealth() {
 func (c *Controller) checkHealth(gen int) {
 	st, err := c.backend.Status(c.ctx, true)
 	c.post(func() {
-		if gen == c.healthGen {
-			c.healthTimer = nil
+		if gen != c.healthGen {
+			return // started before an unlink or a newer check: stale
 		}
+		c.healthTimer = nil
 		if err == nil && st.Valid != nil {
 			c.lastCheck = time.Now()
 		}
