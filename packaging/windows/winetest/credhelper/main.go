@@ -10,6 +10,7 @@
 //	credhelper env-report          → PLEX_URL=<value>, PLEX_TOKEN=sha256:<hex>|unset,
 //	                                 PLEXLINK_EXEC=<value>, one a line; exits 3 (what
 //	                                 `plexlink exec` hands a Windows program, and its exit code)
+//	credhelper clip-secret         → the tray's secret clipboard, read back (see clip.go)
 package main
 
 import (
@@ -67,8 +68,13 @@ func main() {
 		}
 		fmt.Printf("PLEXLINK_EXEC=%s\n", os.Getenv("PLEXLINK_EXEC"))
 		os.Exit(3)
+	case len(os.Args) == 2 && os.Args[1] == "clip-secret":
+		if err := clipReport(); err != nil {
+			fmt.Fprintln(os.Stderr, "credhelper:", err)
+			os.Exit(1)
+		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET | env-report")
+		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET | env-report | clip-secret")
 		os.Exit(2)
 	}
 }
