@@ -11,11 +11,8 @@ import (
 	_ "embed"
 	"os"
 
-	"fyne.io/fyne/v2"
-
 	"codeberg.org/plexlink/plexlink/internal/cli"
 	"codeberg.org/plexlink/plexlink/internal/console"
-	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/earlylog"
 	"codeberg.org/plexlink/plexlink/ui"
 )
@@ -54,39 +51,5 @@ func runWindow(o cli.GUIOptions) int {
 	// What Fyne logged while initialising is its complaint about LANG=C.UTF-8; replay it only
 	// when asked for debug output.
 	earlylog.Release(os.Stderr, os.Getenv("PLEXLINK_LOG") == "debug")
-	title := ui.DefaultTitle
-	if o.Demo {
-		title += " (demo)"
-	}
-	opts := ui.Options{
-		Service:    o.Service,
-		Title:      title,
-		OpenURL:    o.OpenURL,
-		Logger:     o.Logger,
-		LinkLock:   o.LinkLock,
-		Icon:       fyne.NewStaticResource("Icon.png", iconPNG),
-		WindowIcon: fyne.NewStaticResource("window.png", windowPNG),
-	}
-	if o.Autostart != nil {
-		opts.Autostart = o.Autostart
-	}
-	if o.Clipboard != nil {
-		opts.Clipboard = o.Clipboard
-	}
-	if w := o.Window; w != nil {
-		opts.Parent = &ui.Parent{Start: w.Start, Commands: w.Commands, Events: w.Events}
-	}
-	if o.Instance != nil {
-		// A second launch (a double-click while running) shows this instance's window.
-		opts.Ready = func(c *ui.Controller) {
-			go func() {
-				for r := range o.Instance.Requests() {
-					if r.Command == desktop.CommandShow {
-						c.Show()
-					}
-				}
-			}()
-		}
-	}
-	return ui.Run(opts)
+	return ui.RunGUI(o, ui.Art{Icon: iconPNG, Window: windowPNG})
 }
