@@ -74,7 +74,7 @@ func run(rounds, links, tokens, startup int, extra, out string) error {
 	// copy 13.0 MiB (in a full bench run, where other processes used the file first, 21.5 →
 	// 20.1 MiB). Both apps get the same treatment.
 	for _, b := range []string{bin, ref} {
-		if err := installCopy(b); err != nil {
+		if err := testenv.InstallCopy(b); err != nil {
 			return err
 		}
 	}
@@ -294,19 +294,6 @@ func run(rounds, links, tokens, startup int, extra, out string) error {
 }
 
 var benchStart = time.Now()
-
-// installCopy rewrites path through an ordinary write, like an installer.
-func installCopy(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	tmp := path + ".installing"
-	if err := os.WriteFile(tmp, data, 0o755); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 

@@ -247,12 +247,9 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 		return st, err
 	}
 	st.Linked = true
-	if tools, err := s.Tools(); err == nil {
-		st.Tools = len(tools)
-	}
 	if s.Config != nil {
-		if c, err := s.Config.Load(); err == nil && c.Account != nil {
-			st.Account = c.Account
+		if c, err := s.Config.Load(); err == nil {
+			st.Account, st.Tools = c.Account, len(toolsIn(c))
 		}
 	}
 	if !check {

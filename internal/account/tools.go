@@ -47,6 +47,11 @@ func (s *Service) Tools() ([]ToolInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return toolsIn(c), nil
+}
+
+// toolsIn lists the config's tools that have a token, by name.
+func toolsIn(c storage.Config) []ToolInfo {
 	var out []ToolInfo
 	for name, t := range c.Tools {
 		if t != nil && !t.Created.IsZero() {
@@ -54,7 +59,7 @@ func (s *Service) Tools() ([]ToolInfo, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out
 }
 
 // ToolIdentity is who the tool's token was requested as: the headers the tool should send
@@ -67,15 +72,19 @@ func (s *Service) ToolIdentity(name string) (auth.Identity, error) {
 	if s.Config == nil {
 		return auth.Identity{}, errors.New("no config to keep the tool's client identifier in")
 	}
-	c, err := s.Config.Update(func(c *storage.Config) error {
-		if c.Tools == nil {
-			c.Tools = map[string]*storage.Tool{}
-		}
-		if t := c.Tools[name]; t == nil || uuid.Validate(t.ClientID) != nil {
-			c.Tools[name] = &storage.Tool{ClientID: uuid.NewString()}
-		}
-		return nil
-	})
+	known := func(c storage.Config) bool { t := c.Tools[name]; return t != nil && uuid.Validate(t.ClientID) == nil }
+	c, err := s.Config.Load()
+	if err == nil && !known(c) { // written once, the first time: later calls only read
+		c, err = s.Config.Update(func(c *storage.Config) error {
+			if c.Tools == nil {
+				c.Tools = map[string]*storage.Tool{}
+			}
+			if !known(*c) {
+				c.Tools[name] = &storage.Tool{ClientID: uuid.NewString()}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return auth.Identity{}, fmt.Errorf("recording the tool's client identifier: %w", err)
 	}

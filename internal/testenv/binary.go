@@ -48,7 +48,7 @@ func (b *build) get(tb testing.TB) string {
 			b.err = &buildError{out: string(out), err: err}
 			return
 		}
-		b.err = rewrite(b.path)
+		b.err = InstallCopy(b.path)
 	})
 	if b.err != nil {
 		tb.Fatalf("building %s: %v", b.pkg, b.err)
@@ -56,12 +56,12 @@ func (b *build) get(tb testing.TB) string {
 	return b.path
 }
 
-// rewrite replaces path with a copy written by write(2), as an installer writes a file,
+// InstallCopy replaces path with a copy written by write(2), as an installer writes a file,
 // instead of the linker's output (written through a shared mapping). How the kernel holds a
 // file's page cache changes how much of it a process maps per fault; the tray process is
 // mostly the binary's own pages, and measured alone it was 21.4 MiB run from the linker's
 // file and 13.0 MiB from a copy.
-func rewrite(path string) error {
+func InstallCopy(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err

@@ -316,7 +316,7 @@ func (t *Tray) snapshot() Snapshot {
 	case t.linked && t.relinkNeeded:
 		s.Status, s.RelinkNeeded = LabelRelinkNeeded, true
 	case t.linked:
-		s.Status = LabelLinkedAs + displayName(t.acct)
+		s.Status = LabelLinkedAs + account.DisplayName(t.acct)
 	}
 	if t.o.Clipboard == nil || t.o.Clipboard.Unavailable() != "" {
 		s.CopyLabel = LabelCopyToken + " (in the window)"
@@ -335,24 +335,19 @@ func (t *Tray) render() {
 	t.menu.Apply(s)
 }
 
-// displayName is how the status line names the account.
-func displayName(a *storage.LinkedAccount) string {
-	switch {
-	case a == nil:
-		return "your Plex account"
-	case a.Username != "":
-		return a.Username
-	case a.Title != "":
-		return a.Title
-	case a.Email != "":
-		return a.Email
-	}
-	return "your Plex account"
-}
-
 // reread reads the keychain (no network) and, when check is set and a token is stored,
 // then asks plex.tv about it.
 func (t *Tray) reread(check bool) {
+	t.readStatus(func(account.Status) {
+		if t.linked && check {
+			t.checkNow()
+		}
+	})
+}
+
+// readStatus reads the keychain off the loop, records what it found, then runs then on the
+// loop with it. A keychain that does not answer changes nothing.
+func (t *Tray) readStatus(then func(account.Status)) {
 	t.goPost(func() func() {
 		st, err := t.o.Backend.Status(t.ctx, false)
 		return func() {
@@ -361,9 +356,7 @@ func (t *Tray) reread(check bool) {
 				return
 			}
 			t.setLinked(st)
-			if t.linked && check {
-				t.checkNow()
-			}
+			then(st)
 		}
 	})
 }
@@ -498,19 +491,11 @@ func (t *Tray) windowEvent(ev string) {
 	case winproto.EventLinked:
 		// The window validated the token just now: re-read who it is, no network.
 		t.relinkNeeded = false
-		t.goPost(func() func() {
-			st, err := t.o.Backend.Status(t.ctx, false)
-			return func() {
-				if err != nil {
-					t.log.Warn("reading the stored token failed", "err", err)
-					return
-				}
-				t.setLinked(st)
-				t.notify(LabelLinkedAs + account.DisplayName(st.Account))
-				t.lastCheck = time.Now()
-				t.stopHealth()
-				t.armHealth()
-			}
+		t.readStatus(func(st account.Status) {
+			t.notify(LabelLinkedAs + account.DisplayName(st.Account))
+			t.lastCheck = time.Now()
+			t.stopHealth()
+			t.armHealth()
 		})
 	case winproto.EventUnlinked:
 		t.reread(false)
