@@ -61,8 +61,9 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		APIURL       string   `json:"api_url"`
 		LinkURL      string   `json:"link_url"`
 		AccountToken string   `json:"account_token"`
+		OtherToken   string   `json:"other_account_token"`
 		Servers      []string `json:"servers"`
-	}{srv.URL, srv.LinkURL, srv.AccountToken(), names})
+	}{srv.URL, srv.LinkURL, srv.AccountToken(), srv.OtherAccountToken(), names})
 	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
 		fmt.Fprintf(stderr, "fake-server: %v\n", err)
 		return 1

@@ -71,8 +71,11 @@ type Fake struct {
 	answerExpired bool
 	accountToken  string
 	user          account
-	tokens        map[string]bool // every token that GET /user accepts
-	issued        []string        // every token ever handed out, for secrecy scans
+	other         account             // a second account, to relink as someone else
+	otherToken    string              // its own token (PUT /pins/link with it approves as other)
+	owners        map[string]*account // tokens of accounts other than user
+	tokens        map[string]bool     // every token that GET /user accepts
+	issued        []string            // every token ever handed out, for secrecy scans
 	pins          map[int64]*pin
 	nextID        int64
 	counts        map[string]int
@@ -109,6 +112,8 @@ func New(opts ...Option) *Fake {
 	f := &Fake{
 		now: time.Now, ttl: DefaultPinTTL, strongTTL: DefaultStrongPinTTL,
 		user:   account{id: 13692262, uuid: "dae343c1f45beb4f", username: DefaultUsername},
+		other:  account{id: 27413981, uuid: "f3b1c2d4a5e6f708", username: "other"},
+		owners: map[string]*account{},
 		tokens: map[string]bool{}, pins: map[int64]*pin{}, nextID: firstPinID,
 		counts: map[string]int{}, lastHeader: map[string]http.Header{}, faults: map[string][]*faultRun{},
 		closed: make(chan struct{}),
@@ -120,13 +125,21 @@ func New(opts ...Option) *Fake {
 		f.accountToken = randomString(20, alnum)
 	}
 	f.tokens[f.accountToken] = true
-	f.issued = append(f.issued, f.accountToken)
+	f.otherToken = randomString(20, alnum)
+	f.tokens[f.otherToken] = true
+	f.owners[f.otherToken] = &f.other
+	f.issued = append(f.issued, f.accountToken, f.otherToken)
 	f.user.joined = f.now().Add(-365 * 24 * time.Hour).Truncate(time.Second)
+	f.other.joined = f.user.joined
 	return f
 }
 
 // AccountToken is the demo account's own token (what the plex.tv/link page would use).
-func (f *Fake) AccountToken() string { return f.accountToken }
+func (f *Fake) AccountToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.accountToken
+}
 
 // Username is the demo account's username.
 func (f *Fake) Username() string { return f.user.username }
@@ -169,7 +182,7 @@ func (f *Fake) IssuedTokens() []string {
 func (f *Fake) Approve(code string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.approveLocked(code, false)
+	return f.approveLocked(code, false, nil)
 }
 
 // Expire makes a code expire now.
@@ -206,7 +219,7 @@ var (
 		"This is a strong code; it only works through app.plex.tv/auth, not on the link page"}
 )
 
-func (f *Fake) approveLocked(code string, linkPage bool) (string, error) {
+func (f *Fake) approveLocked(code string, linkPage bool, owner *account) (string, error) {
 	p := f.findCodeLocked(code)
 	if p == nil || !f.now().Before(p.expires) {
 		return "", errUnknownCode
@@ -216,6 +229,9 @@ func (f *Fake) approveLocked(code string, linkPage bool) (string, error) {
 	}
 	p.token = randomString(20, alnum)
 	f.tokens[p.token] = true
+	if owner != nil && owner != &f.user {
+		f.owners[p.token] = owner
+	}
 	f.issued = append(f.issued, p.token)
 	return p.token, nil
 }
@@ -278,6 +294,9 @@ func (f *Fake) pinJSON(p *pin, qrBase string) map[string]any {
 // The thumb points back at this fake, so nothing a test or demo does reaches the internet.
 func (f *Fake) userJSON(tok, host string) map[string]any {
 	u := f.user
+	if o := f.owners[tok]; o != nil {
+		u = *o
+	}
 	return map[string]any{
 		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.username,
 		"friendlyName": u.username, "email": u.username + "@example.com",

@@ -34,12 +34,16 @@ func TestRunFakeServer(t *testing.T) {
 		APIURL       string   `json:"api_url"`
 		LinkURL      string   `json:"link_url"`
 		AccountToken string   `json:"account_token"`
+		OtherToken   string   `json:"other_account_token"`
 		Servers      []string `json:"servers"`
 	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&start); err != nil {
 		t.Fatalf("startup line %q: %v", line, err)
+	}
+	if start.OtherToken == "" || start.OtherToken == start.AccountToken {
+		t.Errorf("startup line has no second account's token")
 	}
 	info := map[string]string{"api_url": start.APIURL, "link_url": start.LinkURL, "account_token": start.AccountToken}
 	if strings.Join(start.Servers, "|") != plextvtest.OwnedServerName+"|"+plextvtest.SharedServerName+"|"+plextvtest.OfflineServerName {

@@ -113,7 +113,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
 			return
 		}
-		if _, err := f.approveLocked(r.FormValue("code"), false); err != nil {
+		if _, err := f.approveLocked(r.FormValue("code"), false, f.accountOf(tok)); err != nil {
 			writeError(w, http.StatusNotFound, 1020, errUnknownCode.msg)
 			return
 		}

@@ -34,7 +34,7 @@ func (f *Fake) serveLinkPage(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		v.Code = strings.TrimSpace(r.FormValue("code"))
 		f.mu.Lock()
-		_, err := f.approveLocked(v.Code, true)
+		_, err := f.approveLocked(v.Code, true, nil)
 		f.mu.Unlock()
 		if err == nil {
 			v.Message, v.Class = "Code "+v.Code+" is linked to "+f.user.username+". You can close this page and return to the app.", "ok"
