@@ -97,6 +97,32 @@ func CheckURL(raw string) error {
 	}
 }
 
+// IsLoopbackURL reports whether raw names a loopback host (a local fake, never plex.tv).
+func IsLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && isLoopback(u.Hostname())
+}
+
+// Origin is raw reduced to scheme://host[:port], lower-cased, with the scheme's default port
+// dropped: what decides which server a token is sent to. "" for a URL without a host.
+func Origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "https" && port == "443" || scheme == "http" && port == "80" {
+		port = ""
+	}
+	if port != "" || strings.Contains(host, ":") {
+		host = net.JoinHostPort(host, port)
+		if port == "" {
+			host = strings.TrimSuffix(host, ":")
+		}
+	}
+	return scheme + "://" + host
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type LinkedAccount struct {
 	Email    string    `json:"email"`
 	Thumb    string    `json:"thumb"`
 	LinkedAt time.Time `json:"linked_at"`
+	// API is the plex.tv API base the token was linked with: the token is sent to that host
+	// and no other ("" in configs written before it was recorded: plex.tv).
+	API string `json:"api,omitempty"`
 }
 
 // Config is the local, non-secret state. It deliberately has no field that could hold a token.
@@ -45,6 +49,8 @@ type Tool struct {
 	ClientID string    `json:"client_id"`
 	Created  time.Time `json:"created,omitempty"` // zero until a token was stored
 	LastUsed time.Time `json:"last_used,omitempty"`
+	// AccountID is the plex.tv account the token belongs to (0: not recorded).
+	AccountID int64 `json:"account_id,omitempty"`
 }
 
 // ConfigStore reads and writes config.json. Writes are atomic (temp file, fsync, rename) and
@@ -199,6 +205,21 @@ func (c *ConfigStore) readRecovering() (Config, error) {
 	c.warning = msg
 	c.mu.Unlock()
 	return fresh, nil
+}
+
+// Lock takes the exclusive lock named name beside config.json (name.lock), waiting for it
+// until ctx ends. It serialises work longer than one Update across processes, such as
+// minting a tool's token, without holding up every other config write meanwhile.
+func (c *ConfigStore) Lock(ctx context.Context, name string) (unlock func(), err error) {
+	if err := c.ensureDir(); err != nil {
+		return nil, err
+	}
+	lock := flock.New(filepath.Join(filepath.Dir(c.Path), name+".lock"), flock.SetPermissions(0o600))
+	ok, err := lock.TryLockContext(ctx, 50*time.Millisecond)
+	if err != nil || !ok {
+		return nil, fmt.Errorf("waiting for the lock %s: %w", lock.Path(), errors.Join(err, ctx.Err()))
+	}
+	return func() { _ = lock.Unlock() }, nil
 }
 
 // locked runs fn holding an exclusive lock on config.json.lock (flock: released by the

@@ -54,6 +54,12 @@ func NewToolKeychain(service, tool string) *Keychain {
 	return &Keychain{Service: service, User: "tool:" + tool}
 }
 
+// NewToolIndexKeychain returns the item naming the tools that have a token (username
+// "tools"): config.json can be lost, and a keychain cannot be listed.
+func NewToolIndexKeychain(service string) *Keychain {
+	return &Keychain{Service: service, User: "tools"}
+}
+
 func (k *Keychain) user() string {
 	if k.User == "" {
 		return KeyringUser

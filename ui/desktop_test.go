@@ -118,7 +118,7 @@ func TestLinkLockRefusesWhileAnotherLinks(t *testing.T) {
 	busy := errors.New("another Plex Link is linking right now")
 	var held atomic.Bool // the unlock runs on the engine's goroutine
 	h := newHarness(t, s.svc, func(o *Options) {
-		o.LinkLock = func() (func(), error) {
+		o.LinkLock = func(func()) (func(), error) {
 			if !held.CompareAndSwap(false, true) {
 				return nil, busy
 			}

@@ -67,8 +67,9 @@ type Options struct {
 	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
 	Parent      *Parent            // the tray process this window belongs to; nil: the window is the app
 	// LinkLock is taken for every link run so a terminal `plexlink link` and the window never
-	// poll at once; its error is shown as is. nil → no lock.
-	LinkLock  func() (unlock func(), err error)
+	// poll at once; its error is shown as is. stop is called when an unlink elsewhere needs
+	// the run to end. nil → no lock.
+	LinkLock  func(stop func()) (unlock func(), err error)
 	Autostart Autostart // nil → no "Start at login" choice (demo, tests)
 	// Clipboard copies the token marked as a secret and clears it after 10 s (internal/tray's
 	// X11 clipboard); nil or unavailable → the Fyne clipboard, unmarked. Under a tray the
@@ -317,16 +318,18 @@ func (c *Controller) do(eff Effect) {
 // service replaces it only after plex.tv validated the new one.
 func (c *Controller) startLink(run int) {
 	c.show()
+	ctx, cancel := context.WithCancel(c.ctx)
 	unlock := func() {}
 	if c.opts.LinkLock != nil {
-		u, err := c.opts.LinkLock()
+		// An unlink elsewhere stops this run as the Cancel button would.
+		u, err := c.opts.LinkLock(cancel)
 		if err != nil {
+			cancel()
 			c.dispatch(evLinkRefused{err})
 			return
 		}
 		unlock = u
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
 	c.linkCancel = cancel
 	o := account.LinkOptions{
 		OpenURL: c.opts.OpenURL,

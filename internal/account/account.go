@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth"
@@ -39,9 +40,19 @@ type Service struct {
 	Tokens storage.TokenStore
 	Config *storage.ConfigStore
 	// ToolTokens is where a tool's own token is kept (see ToolToken); nil: no tool tokens.
-	ToolTokens   func(tool string) storage.TokenStore
+	ToolTokens func(tool string) storage.TokenStore
+	// ToolIndex is the keychain item naming the tools with a token (toolindex.go); nil:
+	// only config.json names them.
+	ToolIndex    storage.TokenStore
 	PollInterval time.Duration // 0: the engine's default (1 s)
+	// StopLinks stops a link in progress in any process (or waits for it to finish saving)
+	// and holds new ones off until release: Unlink runs under it, so no link that started
+	// before an unlink can land after it. nil: no guard.
+	StopLinks func(ctx context.Context) (release func(), err error)
 }
+
+// stopLinksTimeout bounds how long an unlink waits for a link elsewhere to let go.
+const stopLinksTimeout = 8 * time.Second
 
 // Approval is a token plex.tv has validated, with its account, not yet stored. It lives
 // only in memory: a keychain that refuses it costs the user a retry, not a second trip
@@ -73,18 +84,25 @@ func (s *Service) Authorize(ctx context.Context, o LinkOptions) (Approval, error
 		Email:    res.Account.Email,
 		Thumb:    res.Account.Thumb,
 		LinkedAt: time.Now().UTC().Truncate(time.Second),
+		API:      s.apiBase(),
 	}}, nil
 }
 
 // Save stores an approval: the keychain first and the public details second, so if the
 // process dies in between the keychain holds a valid token and Status repairs the details.
+// A relink as another account then signs out and removes the tokens made for the previous
+// account's tools.
 func (s *Service) Save(a Approval) Outcome {
 	if err := s.Tokens.Save(a.Token.Reveal()); err != nil {
 		return Outcome{Kind: NotSaved, Account: a.Account, Err: err, approval: a, svc: s}
 	}
 	out := Outcome{Kind: Linked, Account: a.Account}
+	var prevID int64
 	if s.Config != nil {
 		if _, err := s.Config.Update(func(c *storage.Config) error {
+			if c.Account != nil {
+				prevID = c.Account.ID
+			}
 			c.Account = a.Account
 			return nil
 		}); err != nil {
@@ -92,6 +110,9 @@ func (s *Service) Save(a Approval) Outcome {
 			out.Err = fmt.Errorf("the account details could not be written: %w", err)
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*stopLinksTimeout)
+	defer cancel()
+	out.ToolsDropped, out.ToolsNotSignedOut, _ = s.dropOtherAccountTools(ctx, a.Account.ID, prevID)
 	return out
 }
 
@@ -121,6 +142,10 @@ type Outcome struct {
 	Kind    Kind
 	Account *storage.LinkedAccount // Linked and NotSaved
 	Err     error
+	// ToolsDropped are the tools whose tokens belonged to the account linked before (a relink
+	// as someone else): signed out and removed, except ToolsNotSignedOut, which plex.tv could
+	// not be asked about (removed all the same).
+	ToolsDropped, ToolsNotSignedOut []string
 
 	approval Approval
 	svc      *Service
@@ -152,10 +177,14 @@ func (o Outcome) Retry() Outcome {
 func (o Outcome) Summary() string {
 	switch o.Kind {
 	case Linked:
+		s := "Linked as " + DisplayName(o.Account) + "."
 		if o.Err != nil {
-			return "Linked as " + DisplayName(o.Account) + "; the token is stored, but " + o.Err.Error() + "."
+			s = "Linked as " + DisplayName(o.Account) + "; the token is stored, but " + o.Err.Error() + "."
 		}
-		return "Linked as " + DisplayName(o.Account) + "."
+		if n := o.DroppedNote(); n != "" {
+			s += " " + n
+		}
+		return s
 	case NotSaved:
 		return "plex.tv approved " + DisplayName(o.Account) + ", but the token could not be saved: " + o.Err.Error() + "."
 	case Expired:
@@ -167,6 +196,20 @@ func (o Outcome) Summary() string {
 	default:
 		return "Linking failed: " + o.Err.Error() + "."
 	}
+}
+
+// DroppedNote says which tools of the previous account lost their tokens ("" for none).
+func (o Outcome) DroppedNote() string {
+	if len(o.ToolsDropped) == 0 {
+		return ""
+	}
+	s := "This is another account than before: the tokens of its tools (" + strings.Join(o.ToolsDropped, ", ") +
+		") were signed out and removed; each gets a token of this account on its next use."
+	if len(o.ToolsNotSignedOut) > 0 {
+		s += " plex.tv could not be asked to sign out " + strings.Join(o.ToolsNotSignedOut, ", ") +
+			"; remove those devices at https://app.plex.tv/desktop/#!/settings/devices/all."
+	}
+	return s
 }
 
 // DisplayName is how the app names an account: username, else title, else e-mail.
@@ -199,6 +242,25 @@ type UnlinkResult struct {
 // plex.tv does not stop the local unlink.
 func (s *Service) Unlink(ctx context.Context, signOut bool) (UnlinkResult, error) {
 	var res UnlinkResult
+	if s.StopLinks != nil {
+		sctx, cancel := context.WithTimeout(ctx, stopLinksTimeout)
+		release, err := s.StopLinks(sctx)
+		cancel()
+		if err != nil {
+			return res, err
+		}
+		defer release()
+	}
+	if signOut && s.Config != nil {
+		// Signing out sends every token to the configured host: only to the one they belong to.
+		c, err := s.Config.Load()
+		if err == nil {
+			err = s.checkHost(c)
+		}
+		if err != nil {
+			return res, fmt.Errorf("not signing out: %w", err)
+		}
+	}
 	var err error
 	if res.ToolsRemoved, res.ToolsNotSignedOut, err = s.unlinkTools(ctx, signOut); err != nil {
 		return res, fmt.Errorf("removing the tools' tokens: %w", err)
@@ -247,12 +309,20 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 		return st, err
 	}
 	st.Linked = true
+	var c storage.Config
 	if s.Config != nil {
-		if c, err := s.Config.Load(); err == nil {
-			st.Account, st.Tools = c.Account, len(toolsIn(c))
+		if c, err = s.Config.Load(); err == nil {
+			st.Account = c.Account
 		}
 	}
+	if known, err := s.knownTools(); err == nil {
+		st.Tools = len(known)
+	}
 	if !check {
+		return st, nil
+	}
+	if err := s.checkHost(c); err != nil {
+		st.CheckErr = err
 		return st, nil
 	}
 	// With the details on file, GET /ping answers "alive or not" for less than GET /user;
@@ -280,7 +350,8 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 // refreshDetails keeps the local display details in step with plex.tv, and recreates them
 // when the config file was lost while the keychain kept the token.
 func (s *Service) refreshDetails(old *storage.LinkedAccount, a *auth.Account) *storage.LinkedAccount {
-	fresh := &storage.LinkedAccount{ID: a.ID, UUID: a.UUID, Username: a.Username, Title: a.Title, Email: a.Email, Thumb: a.Thumb}
+	fresh := &storage.LinkedAccount{ID: a.ID, UUID: a.UUID, Username: a.Username, Title: a.Title, Email: a.Email, Thumb: a.Thumb,
+		API: s.apiBase()}
 	if old != nil {
 		fresh.LinkedAt = old.LinkedAt
 		if *old == *fresh {

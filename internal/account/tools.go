@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +29,10 @@ func CheckToolName(name string) error {
 	return nil
 }
 
+// ErrAccountRefused means plex.tv refused the account token while making a tool's token:
+// nothing but a relink helps.
+var ErrAccountRefused = fmt.Errorf("plex.tv refused the account token; relink with `plexlink link`, and the tools get fresh tokens on their next use: %w", auth.ErrUnauthorized)
+
 // ToolInfo is what `plexlink tools` shows of a tool's token (never the token).
 type ToolInfo struct {
 	Name     string
@@ -38,33 +41,25 @@ type ToolInfo struct {
 	LastUsed time.Time
 }
 
-// Tools lists the tools with a token, by name.
+// Tools lists the tools with a token, by name: those config.json names and those the
+// keychain's index names (config.json may have been lost).
 func (s *Service) Tools() ([]ToolInfo, error) {
-	if s.Config == nil {
-		return nil, nil
-	}
-	c, err := s.Config.Load()
+	known, err := s.knownTools()
 	if err != nil {
 		return nil, err
 	}
-	return toolsIn(c), nil
-}
-
-// toolsIn lists the config's tools that have a token, by name.
-func toolsIn(c storage.Config) []ToolInfo {
-	var out []ToolInfo
-	for name, t := range c.Tools {
-		if t != nil && !t.Created.IsZero() {
-			out = append(out, ToolInfo{Name: name, ClientID: t.ClientID, Created: t.Created, LastUsed: t.LastUsed})
-		}
+	out := make([]ToolInfo, 0, len(known))
+	for _, name := range toolNames(known) {
+		t := known[name]
+		out = append(out, ToolInfo{Name: name, ClientID: t.ClientID, Created: t.Created, LastUsed: t.LastUsed})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, nil
 }
 
 // ToolIdentity is who the tool's token was requested as: the headers the tool should send
 // (python-plexapi's PLEXAPI_HEADER_*), so plex.tv sees one device per tool, for good. The
-// client identifier is created on first use and kept.
+// client identifier is created on first use and kept (in config.json and the keychain's
+// index of the tools).
 func (s *Service) ToolIdentity(name string) (auth.Identity, error) {
 	if err := CheckToolName(name); err != nil {
 		return auth.Identity{}, err
@@ -75,12 +70,17 @@ func (s *Service) ToolIdentity(name string) (auth.Identity, error) {
 	known := func(c storage.Config) bool { t := c.Tools[name]; return t != nil && uuid.Validate(t.ClientID) == nil }
 	c, err := s.Config.Load()
 	if err == nil && !known(c) { // written once, the first time: later calls only read
+		// A config that lost the tool keeps the identifier the index remembers.
+		clientID := uuid.NewString()
+		if idx, ierr := s.loadIndex(); ierr == nil && uuid.Validate(idx.Tools[name].ClientID) == nil {
+			clientID = idx.Tools[name].ClientID
+		}
 		c, err = s.Config.Update(func(c *storage.Config) error {
 			if c.Tools == nil {
 				c.Tools = map[string]*storage.Tool{}
 			}
 			if !known(*c) {
-				c.Tools[name] = &storage.Tool{ClientID: uuid.NewString()}
+				c.Tools[name] = &storage.Tool{ClientID: clientID}
 			}
 			return nil
 		})
@@ -93,49 +93,171 @@ func (s *Service) ToolIdentity(name string) (auth.Identity, error) {
 	return id, nil
 }
 
-// ToolToken returns the tool's own token. The first call mints it: a PIN created under the
-// tool's identity, approved with the account token (PUT /pins/link, what plex.tv/link does),
-// polled once and validated, then stored. Later calls read the keychain only.
-func (s *Service) ToolToken(ctx context.Context, name string) (tok auth.Token, minted bool, err error) {
-	if err := CheckToolName(name); err != nil {
-		return "", false, err
-	}
-	acct, err := s.Tokens.Load()
-	if err != nil {
-		return "", false, err
-	}
-	store := s.ToolTokens(name)
-	if t, err := store.Load(); err == nil {
-		s.touchTool(name, false)
-		return auth.Token(t), false, nil
-	} else if !errors.Is(err, storage.ErrNotLinked) {
-		return "", false, err
-	}
-	id, err := s.ToolIdentity(name)
-	if err != nil {
-		return "", false, err
-	}
-	tok, err = s.mint(ctx, auth.Token(acct), id)
-	if err != nil {
-		return "", false, fmt.Errorf("getting a token for %s: %w", name, err)
-	}
-	if err := store.Save(tok.Reveal()); err != nil {
-		return "", false, fmt.Errorf("the token for %s could not be stored (asking again reuses the same device): %w", name, err)
-	}
-	s.touchTool(name, true)
-	return tok, true, nil
+// ToolHandout is a tool's token, ready to hand over, and what it took to get it.
+type ToolHandout struct {
+	Token    auth.Token
+	Identity auth.Identity
+	Minted   bool // the tool had no token: this is its first
+	Renewed  bool // plex.tv refused the stored token (signed out elsewhere): this one replaces it
+	// Unchecked is why plex.tv could not be asked whether the stored token still works; it
+	// is handed out anyway, so offline use keeps working.
+	Unchecked error
 }
 
-// mint gets a token of the account for identity id, retrying bad or missing answers.
-func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity) (auth.Token, error) {
+// ToolToken returns the tool's own token. The first call mints it: a PIN created under the
+// tool's identity, approved with the account token (PUT /pins/link, what plex.tv/link does),
+// polled once and validated, then stored. Later calls check the stored token with one
+// GET /ping under the tool's identity and mint a new one under the same identity when
+// plex.tv refuses it. Minting holds a per-tool lock across processes and looks again once
+// it has it, so two processes asking at once get one token, not two.
+func (s *Service) ToolToken(ctx context.Context, name string) (ToolHandout, error) {
+	h, err := s.toolToken(ctx, name)
+	if err == nil {
+		s.touchTool(name, h.Minted || h.Renewed, true)
+	}
+	return h, err
+}
+
+func (s *Service) toolToken(ctx context.Context, name string) (ToolHandout, error) {
+	var h ToolHandout
+	if err := CheckToolName(name); err != nil {
+		return h, err
+	}
+	acct, c, err := s.accountToken()
+	if err != nil {
+		return h, err
+	}
+	if h.Identity, err = s.ToolIdentity(name); err != nil {
+		return h, err
+	}
+	store := s.ToolTokens(name)
+	stored, err := store.Load()
+	switch {
+	case errors.Is(err, storage.ErrNotLinked):
+	case err != nil:
+		return h, err
+	default:
+		ok, cerr := s.toolTokenAlive(ctx, name, h.Identity, auth.Token(stored), c)
+		switch {
+		case ok:
+			h.Token = auth.Token(stored)
+			return h, nil
+		case cerr != nil:
+			h.Token, h.Unchecked = auth.Token(stored), cerr
+			return h, nil
+		}
+		h.Renewed = true
+	}
+	return s.mintTool(ctx, name, acct, stored, h)
+}
+
+// toolTokenAlive asks plex.tv whether tok still works for the linked account: false with a
+// nil error when plex.tv refused it (or it is another account's), an error when plex.tv
+// could not be asked. A token whose account was not recorded is asked who it is once.
+func (s *Service) toolTokenAlive(ctx context.Context, name string, id auth.Identity, tok auth.Token, c storage.Config) (bool, error) {
+	tc := *s.Client
+	tc.Identity = id
+	var accountID, owner int64
+	if c.Account != nil {
+		accountID = c.Account.ID
+	}
+	if t := c.Tools[name]; t != nil {
+		owner = t.AccountID
+	}
+	if owner == 0 {
+		if idx, err := s.loadIndex(); err == nil {
+			owner = idx.Tools[name].AccountID
+		}
+	}
+	var err error
+	if owner == 0 && accountID != 0 {
+		var who *auth.Account
+		if who, err = tc.User(ctx, tok); err == nil {
+			owner = who.ID
+			s.recordToolAccount(ctx, name, id.ClientID, owner)
+		}
+	} else {
+		err = tc.Ping(ctx, tok)
+	}
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		return false, nil
+	case err != nil:
+		return false, err
+	case accountID != 0 && owner != 0 && owner != accountID:
+		// Another account's token (a relink that could not clean up): never hand it out.
+		_ = tc.SignOut(ctx, tok)
+		return false, nil
+	}
+	return true, nil
+}
+
+// mintTool mints and stores the tool's token under the tool's lock, unless another process
+// stored a new one (anything but seen) while this one waited for the lock.
+func (s *Service) mintTool(ctx context.Context, name string, acct auth.Token, seen string, h ToolHandout) (ToolHandout, error) {
+	if s.Config != nil {
+		unlock, err := s.Config.Lock(ctx, "tool-"+name)
+		if err != nil {
+			return h, err
+		}
+		defer unlock()
+	}
+	store := s.ToolTokens(name)
+	if cur, err := store.Load(); err == nil && cur != seen {
+		h.Token, h.Minted = auth.Token(cur), seen == ""
+		return h, nil
+	}
+	tok, owner, err := s.mint(ctx, acct, h.Identity)
+	if err != nil {
+		return h, fmt.Errorf("getting a token for %s: %w", name, err)
+	}
+	if err := store.Save(tok.Reveal()); err != nil {
+		return h, fmt.Errorf("the token for %s could not be stored (asking again reuses the same device): %w", name, err)
+	}
+	s.recordToolAccount(ctx, name, h.Identity.ClientID, owner)
+	h.Token, h.Minted = tok, !h.Renewed
+	return h, nil
+}
+
+// recordToolAccount notes in the config and the keychain's index which account the tool's
+// token belongs to. Failing to write it costs a GET /user on the next use, nothing more.
+func (s *Service) recordToolAccount(ctx context.Context, name, clientID string, accountID int64) {
+	now := time.Now().UTC().Truncate(time.Second)
+	created := now
+	if s.Config != nil {
+		if c, err := s.Config.Update(func(c *storage.Config) error {
+			t := c.Tools[name]
+			if t == nil {
+				return errors.New("the tool was removed meanwhile")
+			}
+			t.AccountID = accountID
+			if t.Created.IsZero() {
+				t.Created = now
+			}
+			return nil
+		}); err == nil {
+			created = c.Tools[name].Created
+		}
+	}
+	_ = s.updateIndex(ctx, func(tools map[string]indexEntry) {
+		tools[name] = indexEntry{ClientID: clientID, AccountID: accountID, Created: created}
+	})
+}
+
+// mint gets a token of the account for identity id, retrying bad or missing answers, and
+// returns it with its account's id.
+func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity) (auth.Token, int64, error) {
 	tc := *s.Client
 	tc.Identity = id
 	var pin *auth.Pin
 	if err := retry(ctx, func() (err error) { pin, err = tc.CreatePin(ctx, false); return err }); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if err := retry(ctx, func() error { return s.Client.LinkPin(ctx, acct, pin.Code) }); err != nil {
-		return "", err
+		if errors.Is(err, auth.ErrUnauthorized) {
+			return "", 0, ErrAccountRefused
+		}
+		return "", 0, err
 	}
 	var tok auth.Token
 	if err := retry(ctx, func() error {
@@ -149,18 +271,18 @@ func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity) (
 		}
 		return err
 	}); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var who *auth.Account
 	if err := retry(ctx, func() (err error) { who, err = tc.User(ctx, tok); return err }); err != nil {
-		return "", fmt.Errorf("validating the new token: %w", err)
+		return "", 0, fmt.Errorf("validating the new token: %w", err)
 	}
 	if s.Config != nil {
 		if c, err := s.Config.Load(); err == nil && c.Account != nil && c.Account.ID != 0 && who.ID != c.Account.ID {
-			return "", fmt.Errorf("plex.tv gave a token of another account (id %d, linked %d)", who.ID, c.Account.ID)
+			return "", 0, fmt.Errorf("plex.tv gave a token of another account (id %d, linked %d)", who.ID, c.Account.ID)
 		}
 	}
-	return tok, nil
+	return tok, who.ID, nil
 }
 
 // retry runs fn up to 3 times while it fails transiently, 1 s then 2 s apart.
@@ -180,30 +302,51 @@ func retry(ctx context.Context, fn func() error) error {
 	}
 }
 
-// touchTool records the token's use (and, when just stored, its creation). Failing to write
-// a timestamp is not worth failing the command over.
-func (s *Service) touchTool(name string, created bool) {
-	if s.Config == nil {
+// touchTool records the token's use (used) and, when just stored, its creation. Failing to
+// write a timestamp is not worth failing the command over.
+func (s *Service) touchTool(name string, created, used bool) {
+	if s.Config == nil || !created && !used {
 		return
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	_, _ = s.Config.Update(func(c *storage.Config) error {
 		t := c.Tools[name]
 		if t == nil {
-			// The config was lost while the keychain kept the token: the identifier it was
-			// requested under is gone too, so the tool gets a fresh one from now on.
-			if c.Tools == nil {
-				c.Tools = map[string]*storage.Tool{}
-			}
-			t = &storage.Tool{ClientID: uuid.NewString()}
-			c.Tools[name] = t
+			return errors.New("the tool was removed meanwhile")
 		}
 		if created || t.Created.IsZero() {
 			t.Created = now
 		}
-		t.LastUsed = now
+		if used {
+			t.LastUsed = now
+		}
 		return nil
 	})
+}
+
+// CheckTools is the health check of the tools' tokens (the tray runs it beside the account
+// token's): each stored token is pinged, and one plex.tv refused is replaced under the same
+// identity, so a tool started later finds a working token. It returns the tools renewed
+// and the first error that kept one from being checked or renewed.
+func (s *Service) CheckTools(ctx context.Context) (renewed []string, err error) {
+	known, err := s.knownTools()
+	if err != nil {
+		return nil, err
+	}
+	var first error
+	for _, name := range toolNames(known) {
+		h, err := s.toolToken(ctx, name)
+		if err == nil {
+			err = h.Unchecked
+		}
+		if h.Renewed && h.Unchecked == nil && err == nil {
+			renewed = append(renewed, name)
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return renewed, first
 }
 
 // RevokeTool signs the tool's token out on plex.tv and then removes it. If plex.tv cannot
@@ -224,11 +367,14 @@ func (s *Service) RevokeTool(ctx context.Context, name string) error {
 	if err := s.Client.SignOut(ctx, auth.Token(tok)); err != nil && !errors.Is(err, auth.ErrUnauthorized) {
 		return fmt.Errorf("signing out %s's token on plex.tv: %w; it was kept, try again", name, err)
 	}
-	return s.forgetTool(name, store)
+	return s.forgetTool(ctx, name, store)
 }
 
-func (s *Service) forgetTool(name string, store storage.TokenStore) error {
+func (s *Service) forgetTool(ctx context.Context, name string, store storage.TokenStore) error {
 	if err := store.Delete(); err != nil {
+		return err
+	}
+	if err := s.updateIndex(ctx, func(tools map[string]indexEntry) { delete(tools, name) }); err != nil {
 		return err
 	}
 	if s.Config == nil {
@@ -241,22 +387,13 @@ func (s *Service) forgetTool(name string, store storage.TokenStore) error {
 	return err
 }
 
-// unlinkTools removes every tool token, signing each out first with signOut. It returns the
-// tools removed and those it could not sign out; like the account token, they are removed
-// regardless.
-func (s *Service) unlinkTools(ctx context.Context, signOut bool) (removed, notSignedOut []string, err error) {
-	if s.Config == nil || s.ToolTokens == nil {
+// dropTools removes the named tools' tokens, signing each out first with signOut. It returns
+// the tools removed and those it could not sign out; like the account token, they are
+// removed regardless.
+func (s *Service) dropTools(ctx context.Context, names []string, signOut bool) (removed, notSignedOut []string, err error) {
+	if s.ToolTokens == nil {
 		return nil, nil, nil
 	}
-	c, err := s.Config.Load()
-	if err != nil {
-		return nil, nil, err
-	}
-	names := make([]string, 0, len(c.Tools))
-	for name := range c.Tools {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	for _, name := range names {
 		store := s.ToolTokens(name)
 		tok, err := store.Load()
@@ -273,11 +410,42 @@ func (s *Service) unlinkTools(ctx context.Context, signOut bool) (removed, notSi
 				notSignedOut = append(notSignedOut, name)
 			}
 		}
-		if err := s.forgetTool(name, store); err != nil {
+		if err := s.forgetTool(ctx, name, store); err != nil {
 			return removed, notSignedOut, err
 		}
 	}
 	return removed, notSignedOut, nil
+}
+
+// unlinkTools removes every tool token (see dropTools).
+func (s *Service) unlinkTools(ctx context.Context, signOut bool) (removed, notSignedOut []string, err error) {
+	known, err := s.knownTools()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.dropTools(ctx, toolNames(known), signOut)
+}
+
+// dropOtherAccountTools signs out and removes the tokens of tools minted for another
+// account than accountID: after a relink as someone else, the previous account's tools
+// must not be handed out as if they were this one's. prevID is the account linked before
+// (0: unknown), for tools whose account was not recorded.
+func (s *Service) dropOtherAccountTools(ctx context.Context, accountID, prevID int64) (removed, notSignedOut []string, err error) {
+	known, err := s.knownTools()
+	if err != nil {
+		return nil, nil, err
+	}
+	var other []string
+	for _, name := range toolNames(known) {
+		owner := known[name].AccountID
+		if owner == 0 {
+			owner = prevID
+		}
+		if owner != 0 && owner != accountID {
+			other = append(other, name)
+		}
+	}
+	return s.dropTools(ctx, other, true)
 }
 
 // Resources lists the devices tok's account can reach, retrying bad or missing answers.

@@ -28,6 +28,7 @@ func linkedWithTools(t *testing.T) (*Service, *plextvtest.Server, map[string]*st
 		}
 		return stores[name]
 	}
+	svc.ToolIndex = storage.NewMemoryStore("")
 	return svc, srv, stores
 }
 
@@ -35,9 +36,10 @@ func TestToolTokenMintedOnceUnderItsOwnIdentity(t *testing.T) {
 	svc, srv, stores := linkedWithTools(t)
 	acct, _ := svc.Tokens.Load()
 	pins := srv.Count(plextvtest.RouteCreatePin)
-	tok, minted, err := svc.ToolToken(context.Background(), "kometa")
-	if err != nil || !minted {
-		t.Fatalf("first ToolToken: minted=%t %v", minted, err)
+	h, err := svc.ToolToken(context.Background(), "kometa")
+	tok := h.Token
+	if err != nil || !h.Minted {
+		t.Fatalf("first ToolToken: minted=%t %v", h.Minted, err)
 	}
 	if tok.Reveal() == acct || !srv.TokenValid(tok.Reveal()) {
 		t.Fatal("the tool's token is the account token, or plex.tv does not accept it")
@@ -49,22 +51,26 @@ func TestToolTokenMintedOnceUnderItsOwnIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := srv.LastHeader(plextvtest.RouteCreatePin)
-	if h.Get("X-Plex-Client-Identifier") != id.ClientID || h.Get("X-Plex-Product") != "kometa" || id.ClientID == svc.Client.Identity.ClientID {
+	hdr := srv.LastHeader(plextvtest.RouteCreatePin)
+	if hdr.Get("X-Plex-Client-Identifier") != id.ClientID || hdr.Get("X-Plex-Product") != "kometa" || id.ClientID == svc.Client.Identity.ClientID {
 		t.Errorf("the PIN was created as %q/%q, want the tool's own identifier %q and product kometa",
-			h.Get("X-Plex-Client-Identifier"), h.Get("X-Plex-Product"), id.ClientID)
+			hdr.Get("X-Plex-Client-Identifier"), hdr.Get("X-Plex-Product"), id.ClientID)
 	}
 	if srv.LastHeader(plextvtest.RouteLinkPin).Get("X-Plex-Token") != acct {
 		t.Error("PUT /pins/link was not approved with the account token")
 	}
 
 	before := srv.Count(plextvtest.RouteCreatePin) + srv.Count(plextvtest.RouteUser) + srv.Count(plextvtest.RouteLinkPin)
-	again, minted, err := svc.ToolToken(context.Background(), "kometa")
-	if err != nil || minted || again != tok {
-		t.Fatalf("second ToolToken: minted=%t same=%t %v", minted, again == tok, err)
+	pings := srv.Count(plextvtest.RoutePing)
+	again, err := svc.ToolToken(context.Background(), "kometa")
+	if err != nil || again.Minted || again.Renewed || again.Token != tok {
+		t.Fatalf("second ToolToken: %+v same=%t %v", again, again.Token == tok, err)
 	}
 	if after := srv.Count(plextvtest.RouteCreatePin) + srv.Count(plextvtest.RouteUser) + srv.Count(plextvtest.RouteLinkPin); after != before {
-		t.Error("the second call went to plex.tv; it must read the keychain only")
+		t.Error("the second call minted again; it must only check the stored token")
+	}
+	if srv.Count(plextvtest.RoutePing) != pings+1 || srv.LastHeader(plextvtest.RoutePing).Get("X-Plex-Client-Identifier") != id.ClientID {
+		t.Error("the stored token was not checked with one GET /ping under the tool's identity")
 	}
 	if srv.Count(plextvtest.RouteCreatePin) != pins+1 {
 		t.Errorf("%d PINs created for one tool, want 1", srv.Count(plextvtest.RouteCreatePin)-pins)
@@ -86,7 +92,7 @@ func TestToolTokenRetriesBadAnswers(t *testing.T) {
 	svc, srv, _ := linkedWithTools(t)
 	srv.FailNext(plextvtest.RouteLinkPin, 1, plextvtest.Fault{Status: 503})
 	srv.FailNext(plextvtest.RoutePin, 1, plextvtest.Fault{Body: "<html>proxy</html>", ContentType: "text/html"})
-	if _, _, err := svc.ToolToken(context.Background(), "tautulli"); err != nil {
+	if _, err := svc.ToolToken(context.Background(), "tautulli"); err != nil {
 		t.Fatalf("one bad answer per call should be retried: %v", err)
 	}
 }
@@ -94,14 +100,14 @@ func TestToolTokenRetriesBadAnswers(t *testing.T) {
 func TestToolTokenRefusesBadNamesAndNeedsALink(t *testing.T) {
 	svc, _, _ := linkedWithTools(t)
 	for _, name := range []string{"", "Kometa", "-x", "a b", "a/b", "tool:x", string(make([]byte, 65))} {
-		if _, _, err := svc.ToolToken(context.Background(), name); !errors.Is(err, ErrBadToolName) {
+		if _, err := svc.ToolToken(context.Background(), name); !errors.Is(err, ErrBadToolName) {
 			t.Errorf("ToolToken(%q) = %v, want ErrBadToolName", name, err)
 		}
 	}
 	if _, err := svc.Unlink(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.ToolToken(context.Background(), "kometa"); !errors.Is(err, storage.ErrNotLinked) {
+	if _, err := svc.ToolToken(context.Background(), "kometa"); !errors.Is(err, storage.ErrNotLinked) {
 		t.Errorf("ToolToken while not linked = %v, want ErrNotLinked", err)
 	}
 }
@@ -109,11 +115,13 @@ func TestToolTokenRefusesBadNamesAndNeedsALink(t *testing.T) {
 func TestRevokeToolLeavesTheOthersWorking(t *testing.T) {
 	svc, srv, stores := linkedWithTools(t)
 	acct, _ := svc.Tokens.Load()
-	kometa, _, err := svc.ToolToken(context.Background(), "kometa")
+	k, err := svc.ToolToken(context.Background(), "kometa")
 	if err != nil {
 		t.Fatal(err)
 	}
-	plexapi, _, err := svc.ToolToken(context.Background(), "plexapi")
+	kometa := k.Token
+	p, err := svc.ToolToken(context.Background(), "plexapi")
+	plexapi := p.Token
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +154,11 @@ func TestUnlinkRemovesAndSignsOutToolTokens(t *testing.T) {
 	svc, srv, stores := linkedWithTools(t)
 	var toks []auth.Token
 	for _, name := range []string{"kometa", "plexapi"} {
-		tok, _, err := svc.ToolToken(context.Background(), name)
+		h, err := svc.ToolToken(context.Background(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		toks = append(toks, tok)
+		toks = append(toks, h.Token)
 	}
 	res, err := svc.Unlink(context.Background(), true)
 	if err != nil || len(res.ToolsRemoved) != 2 || len(res.ToolsNotSignedOut) != 0 {

@@ -42,7 +42,7 @@ type GUIOptions struct {
 	// detection is unavailable.
 	Instance *desktop.Instance
 	// LinkLock keeps the window and a terminal `plexlink link` from linking at once.
-	LinkLock func() (unlock func(), err error)
+	LinkLock func(stop func()) (unlock func(), err error)
 	// Autostart is nil in the demo and in builds run from a temporary directory.
 	Autostart *Autostart
 	// Window is set in the window process a tray started (`plexlink window`); nil for the

@@ -41,13 +41,15 @@ func cmdLink(g globals, args []string, env Env) int {
 	if _, err := svc.Tokens.Load(); errors.Is(err, storage.ErrKeychainUnavailable) {
 		return fail(env, exitFailure, "cannot link: %v", err)
 	}
-	unlock, err := linkLock(keyringService(env), newLogger(env))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	unlock, err := linkLock(keyringService(g, env), newLogger(env), func() { cancel(errStoppedByUnlink) })
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
 	defer unlock()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	p := newProgress(env.Stdout, isTerminal(env.Stdout))
 	defer p.stop()
@@ -63,10 +65,16 @@ func cmdLink(g globals, args []string, env Env) int {
 			fmt.Fprintf(env.Stderr, "plexlink: %v\n", out.Err)
 		}
 		fmt.Fprintf(env.Stdout, "Linked as %s\n", account.DisplayName(out.Account))
+		if note := out.DroppedNote(); note != "" {
+			fmt.Fprintf(env.Stderr, "plexlink: %s\n", note)
+		}
 		return exitOK
 	case account.NotSaved:
 		return retrySave(out, env)
 	case account.Cancelled:
+		if errors.Is(context.Cause(ctx), errStoppedByUnlink) {
+			return fail(env, exitFailure, "%v; nothing was stored", errStoppedByUnlink)
+		}
 		return fail(env, exitInterrupted, "%s", out.Summary())
 	case account.Expired, account.Rejected:
 		return fail(env, exitFailure, "%s Run `plexlink link` again.", out.Summary())
@@ -129,7 +137,7 @@ func cmdStatus(g globals, args []string, env Env) int {
 	if code, ok := parse(fs, args, env); !ok {
 		return code
 	}
-	out := statusJSON{Service: keyringService(env)}
+	out := statusJSON{Service: keyringService(g, env)}
 	emit := func(code int, human func()) int {
 		if *asJSON {
 			_ = json.NewEncoder(env.Stdout).Encode(out)
@@ -205,7 +213,7 @@ func cmdToken(g globals, args []string, env Env) int {
 	var tok string
 	if h.server == "" && h.tool == "" {
 		// Only the keychain: no config, no network, no GUI, so scripts can call this often.
-		t, err := storage.NewKeychain(keyringService(env)).Load()
+		t, err := storage.NewKeychain(keyringService(g, env)).Load()
 		if err != nil {
 			return report(env, plexError(err))
 		}
@@ -221,6 +229,7 @@ func cmdToken(g globals, args []string, env Env) int {
 		if err != nil {
 			return report(env, err)
 		}
+		c.warn(env)
 		tok = c.token.Reveal()
 	}
 	if _, err := fmt.Fprintln(env.Stdout, tok); err != nil {

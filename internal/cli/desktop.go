@@ -19,10 +19,14 @@ var errLinkBusy = errors.New("another Plex Link is linking right now (the window
 // linkLockName is per keychain service: the demo and the real app may link side by side.
 func linkLockName(service string) string { return "link-" + sanitize(service) }
 
-// linkLock takes the link lock for service. A lock that cannot be taken for another reason
-// (no runtime dir) does not stop linking: it only guards against two pollers at once.
-func linkLock(service string, log *slog.Logger) (func(), error) {
-	unlock, err := desktop.TryLock(linkLockName(service))
+// errStoppedByUnlink is why a link ends when an unlink elsewhere asked it to stop.
+var errStoppedByUnlink = errors.New("linking stopped: `plexlink unlink` (or Unlink in the app) ran meanwhile")
+
+// linkLock takes the link lock for service; stop is called when an unlink elsewhere asks
+// this link to stop. A lock that cannot be taken for another reason (no runtime dir) does
+// not stop linking: it only guards against two pollers at once.
+func linkLock(service string, log *slog.Logger, stop func()) (func(), error) {
+	unlock, err := desktop.HoldLock(linkLockName(service), stop)
 	switch {
 	case errors.Is(err, desktop.ErrLocked):
 		return nil, errLinkBusy

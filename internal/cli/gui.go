@@ -42,7 +42,7 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 		return fail(env, exitFailure, "%v", err)
 	}
 	logger := newLogger(env)
-	service := keyringService(env)
+	service := keyringService(g, env)
 	inst, code, done := acquireInstance(service, g.background, env, logger)
 	if done {
 		return code
@@ -65,7 +65,7 @@ func runGUI(ctx context.Context, g globals, env Env, demo bool) int {
 			OpenURL:   openBrowser,
 			Logger:    logger,
 			Instance:  inst,
-			LinkLock:  func() (func(), error) { return linkLock(service, logger) },
+			LinkLock:  func(stop func()) (func(), error) { return linkLock(service, logger, stop) },
 			Autostart: auto,
 			Clipboard: tray.NewClipboard(),
 		})
@@ -160,7 +160,7 @@ func cmdWindow(g globals, args []string, env Env) int {
 		return fail(env, exitFailure, "%v", err)
 	}
 	logger := newLogger(env)
-	service := keyringService(env)
+	service := keyringService(g, env)
 	start := "show"
 	switch {
 	case *link:
@@ -173,7 +173,7 @@ func cmdWindow(g globals, args []string, env Env) int {
 		Demo:     *demo,
 		OpenURL:  openBrowser,
 		Logger:   logger,
-		LinkLock: func() (func(), error) { return linkLock(service, logger) },
+		LinkLock: func(stop func()) (func(), error) { return linkLock(service, logger, stop) },
 		Window:   &WindowIO{Start: start, Commands: os.Stdin, Events: env.Stdout},
 		// Only to tell whether a secret copy is possible: the tray does the copying.
 		Clipboard: tray.NewClipboard(),

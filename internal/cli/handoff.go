@@ -59,6 +59,8 @@ func plexError(err error) *failure {
 		return failf(exitKeychain, "%v", err)
 	case errors.Is(err, account.ErrBadToolName):
 		return failf(exitUsage, "%v", err)
+	case errors.Is(err, account.ErrAccountRefused), errors.Is(err, account.ErrOtherHost):
+		return failf(exitFailure, "%v", err)
 	case errors.Is(err, auth.ErrUnauthorized):
 		return failf(exitFailure, "plex.tv rejected the token; run `plexlink link` to relink (%v)", err)
 	case errors.As(err, &amb):
@@ -74,6 +76,25 @@ type choice struct {
 	url      string
 	server   *servers.Server
 	identity *auth.Identity // the tool's headers, with --tool
+	notes    []string       // what the user should know about the token (stderr)
+}
+
+// toolNotes says what ToolToken had to do beyond reading the keychain.
+func toolNotes(tool string, h account.ToolHandout) []string {
+	switch {
+	case h.Renewed:
+		return []string{fmt.Sprintf("plex.tv no longer accepted %s's token (signed out elsewhere?); it has a new one, under the same device", tool)}
+	case h.Unchecked != nil:
+		return []string{fmt.Sprintf("could not check %s's token with plex.tv (%v); handing out the stored one", tool, h.Unchecked)}
+	}
+	return nil
+}
+
+// warn prints the choice's notes on stderr, away from the output scripts read.
+func (c choice) warn(env Env) {
+	for _, n := range c.notes {
+		fmt.Fprintf(env.Stderr, "plexlink: %s\n", n)
+	}
 }
 
 // choose resolves --tool and --server. probe finds the server's URL too (env, exec).
@@ -86,15 +107,11 @@ func choose(ctx context.Context, svc *account.Service, server, tool string, prob
 		}
 		c.token = auth.Token(tok)
 	} else {
-		tok, _, err := svc.ToolToken(ctx, tool)
+		h, err := svc.ToolToken(ctx, tool)
 		if err != nil {
 			return c, plexError(err)
 		}
-		id, err := svc.ToolIdentity(tool)
-		if err != nil {
-			return c, plexError(err)
-		}
-		c.token, c.identity = tok, &id
+		c.token, c.identity, c.notes = h.Token, &h.Identity, toolNotes(tool, h)
 	}
 	if server == "" {
 		return c, nil
@@ -287,6 +304,7 @@ func cmdEnv(g globals, args []string, env Env) int {
 	if err != nil {
 		return report(env, err)
 	}
+	c.warn(env)
 	text, err := render(c.vars())
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
@@ -327,6 +345,7 @@ func cmdExec(g globals, args []string, env Env) int {
 	if err != nil {
 		return report(env, err)
 	}
+	c.warn(env)
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		code := 127

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,18 +9,28 @@ import (
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
 // productName is what plex.tv shows in the user's Authorized Devices list.
 const productName = "Plex Link"
 
-// keyringService is the keychain service for this process: PLEXLINK_KEYRING_SERVICE or plexlink.
-func keyringService(env Env) string {
-	if s := env.Getenv("PLEXLINK_KEYRING_SERVICE"); s != "" {
-		return s
+// loopbackService is the keychain service of a loopback fake plex.tv named with --server-url
+// when no other is chosen: the real account's token is never read for a local fake.
+const loopbackService = "plexlink-loopback"
+
+// keyringService is the keychain service for this process: PLEXLINK_KEYRING_SERVICE or
+// plexlink, and never plexlink for a loopback --server-url.
+func keyringService(g globals, env Env) string {
+	s := env.Getenv("PLEXLINK_KEYRING_SERVICE")
+	if s == "" {
+		s = storage.DefaultService
 	}
-	return storage.DefaultService
+	if s == storage.DefaultService && auth.IsLoopbackURL(g.serverURL) {
+		return loopbackService
+	}
+	return s
 }
 
 // configFor pairs the local state with the keychain service, so a demo or test service
@@ -62,7 +73,7 @@ func newService(g globals, env Env) (*account.Service, error) {
 	if err := auth.CheckURL(linkPage); err != nil {
 		return nil, fmt.Errorf("--link-url: %w", err)
 	}
-	service := keyringService(env)
+	service := keyringService(g, env)
 	cfg, err := configFor(service)
 	if err != nil {
 		return nil, err
@@ -90,6 +101,8 @@ func newService(g globals, env Env) (*account.Service, error) {
 	return &account.Service{
 		Client: client, Tokens: storage.NewKeychain(service), Config: cfg,
 		ToolTokens: func(tool string) storage.TokenStore { return storage.NewToolKeychain(service, tool) },
+		ToolIndex:  storage.NewToolIndexKeychain(service),
+		StopLinks:  func(ctx context.Context) (func(), error) { return desktop.Preempt(ctx, linkLockName(service)) },
 	}, nil
 }
 

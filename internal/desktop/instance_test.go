@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,20 @@ func child(mode string) int {
 		for r := range in.Requests() {
 			fmt.Println("request", r.Command)
 		}
+		return 0
+	case "hold": // a link run: stops when an unlink asks, after "saving" for a moment
+		stop := make(chan struct{})
+		unlock, err := HoldLock("link", func() { close(stop) })
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println("ready")
+		<-stop
+		fmt.Println("stopping")
+		time.Sleep(400 * time.Millisecond)
+		unlock()
+		io.Copy(io.Discard, os.Stdin)
 		return 0
 	case "lock":
 		unlock, err := TryLock("link")
@@ -324,5 +339,56 @@ func TestAcquireWithSendsItsCommand(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no request")
+	}
+}
+
+// An unlink (Preempt) stops a link held by another process and returns only once that
+// process let go: a token it was saving lands before the unlink, never after.
+func TestPreemptStopsALinkElsewhere(t *testing.T) {
+	privateRuntime(t)
+	holder := startChild(t, "hold")
+	holder.expect(t, "ready")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	unlock, err := Preempt(ctx, "link")
+	if err != nil {
+		t.Fatalf("Preempt: %v", err)
+	}
+	holder.expect(t, "stopping")
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("Preempt returned after %v, before the holder let go", d)
+	}
+	if code := runChild(t, "lock"); code != exitLocked {
+		t.Errorf("a new link could start while the unlink holds the lock (exit %d)", code)
+	}
+	unlock()
+	if code := runChild(t, "lock"); code != 0 {
+		t.Errorf("locker after the unlink exited %d, want 0", code)
+	}
+}
+
+// A holder that does not listen (or hangs) makes the unlink fail, never pretend success.
+func TestPreemptGivesUpOnAHolderThatDoesNotStop(t *testing.T) {
+	privateRuntime(t)
+	holder := startChild(t, "lock")
+	holder.expect(t, "ready")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := Preempt(ctx, "link"); !errors.Is(err, ErrLinkStillRunning) {
+		t.Fatalf("Preempt: %v, want ErrLinkStillRunning", err)
+	}
+	// The stop request is gone with the unlink: the next link is not stopped by it.
+	stopped := make(chan struct{})
+	holder.kill(t)
+	unlock, err := HoldLock("link", func() { close(stopped) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	select {
+	case <-stopped:
+		t.Fatal("a stale stop request stopped a new link")
+	case <-time.After(3 * preemptPoll):
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"codeberg.org/plexlink/plexlink/internal/account"
@@ -47,6 +48,8 @@ const (
 type Backend interface {
 	Status(ctx context.Context, check bool) (account.Status, error)
 	Token() (string, error)
+	// CheckTools pings the tools' tokens and renews those plex.tv refused.
+	CheckTools(ctx context.Context) (renewed []string, err error)
 }
 
 var _ Backend = (*account.Service)(nil)
@@ -383,6 +386,17 @@ func (t *Tray) checkNow() {
 	t.lastCheck = time.Now()
 	t.goPost(func() func() {
 		st, err := t.o.Backend.Status(t.ctx, true)
+		if err == nil && st.Valid != nil && *st.Valid && st.Tools > 0 {
+			// The tools' tokens die with "sign out of all devices" too; a tool started
+			// later should find a working one.
+			renewed, terr := t.o.Backend.CheckTools(t.ctx)
+			if len(renewed) > 0 {
+				t.log.Info("renewed tool tokens plex.tv no longer accepted", "tools", strings.Join(renewed, ", "))
+			}
+			if terr != nil {
+				t.log.Info("tool token check incomplete", "err", terr)
+			}
+		}
 		return func() {
 			if gen != t.healthGen {
 				return
