@@ -251,13 +251,9 @@ func (s *Service) Unlink(ctx context.Context, signOut bool) (UnlinkResult, error
 		}
 		defer release()
 	}
-	if signOut && s.Config != nil {
+	if signOut {
 		// Signing out sends every token to the configured host: only to the one they belong to.
-		c, err := s.Config.Load()
-		if err == nil {
-			err = s.checkHost(c)
-		}
-		if err != nil {
+		if err := s.checkConfiguredHost(); err != nil {
 			return res, fmt.Errorf("not signing out: %w", err)
 		}
 	}

@@ -48,6 +48,18 @@ func (s *Service) checkHost(c storage.Config) error {
 		ErrOtherHost, from, to, now)
 }
 
+// checkConfiguredHost is checkHost against the config on disk (none: nothing recorded).
+func (s *Service) checkConfiguredHost() error {
+	var c storage.Config
+	if s.Config != nil {
+		var err error
+		if c, err = s.Config.Load(); err != nil {
+			return err
+		}
+	}
+	return s.checkHost(c)
+}
+
 // accountToken is the stored account token, provided it may go to the configured host.
 func (s *Service) accountToken() (auth.Token, storage.Config, error) {
 	tok, err := s.Tokens.Load()

@@ -364,6 +364,9 @@ func (s *Service) RevokeTool(ctx context.Context, name string) error {
 	case err != nil:
 		return err
 	}
+	if err := s.checkConfiguredHost(); err != nil {
+		return err
+	}
 	if err := s.Client.SignOut(ctx, auth.Token(tok)); err != nil && !errors.Is(err, auth.ErrUnauthorized) {
 		return fmt.Errorf("signing out %s's token on plex.tv: %w; it was kept, try again", name, err)
 	}
@@ -450,6 +453,9 @@ func (s *Service) dropOtherAccountTools(ctx context.Context, accountID, prevID i
 
 // Resources lists the devices tok's account can reach, retrying bad or missing answers.
 func (s *Service) Resources(ctx context.Context, tok auth.Token) ([]auth.Resource, error) {
+	if err := s.checkConfiguredHost(); err != nil {
+		return nil, err
+	}
 	var res []auth.Resource
 	err := retry(ctx, func() (err error) { res, err = s.Client.Resources(ctx, tok); return err })
 	return res, err

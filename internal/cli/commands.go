@@ -160,6 +160,10 @@ func cmdStatus(g globals, args []string, env Env) int {
 		out.Error = err.Error()
 		return emit(exitKeychain, func() { fail(env, exitKeychain, "%v", err) })
 	}
+	if errors.Is(st.CheckErr, account.ErrOtherHost) {
+		out.Error = st.CheckErr.Error()
+		return emit(exitFailure, func() { fail(env, exitFailure, "%v", st.CheckErr) })
+	}
 	if !st.Linked {
 		return emit(exitFailure, func() {
 			fmt.Fprintln(env.Stdout, "Not linked. Run `plexlink link` to link your Plex account.")

@@ -19,7 +19,9 @@ type FakeServer struct {
 	APIURL       string `json:"api_url"`
 	LinkURL      string `json:"link_url"`
 	AccountToken string `json:"account_token"`
-	Pid          int    `json:"-"`
+	// OtherAccountToken is a second account's: approving with it links a code to that one.
+	OtherAccountToken string `json:"other_account_token"`
+	Pid               int    `json:"-"`
 }
 
 // StartFakeServer runs `<bin> fake-server args...` until tb ends and returns once it has
@@ -60,7 +62,11 @@ func StartFakeServer(tb testing.TB, bin string, args ...string) *FakeServer {
 
 // Approve does what the plex.tv/link page does when the signed-in user approves code:
 // PUT /pins/link with the account's token. plex.tv answers 204.
-func (f *FakeServer) Approve(code string) error {
+func (f *FakeServer) Approve(code string) error { return f.ApproveWith(code, f.AccountToken) }
+
+// ApproveWith approves code as the account tok belongs to (OtherAccountToken: a browser
+// signed in as someone else).
+func (f *FakeServer) ApproveWith(code, tok string) error {
 	req, err := http.NewRequest(http.MethodPut, f.APIURL+"/pins/link",
 		strings.NewReader(url.Values{"code": {code}}.Encode()))
 	if err != nil {
@@ -69,7 +75,7 @@ func (f *FakeServer) Approve(code string) error {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-Plex-Client-Identifier", "testenv-approver")
-	req.Header.Set("X-Plex-Token", f.AccountToken)
+	req.Header.Set("X-Plex-Token", tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("PUT /pins/link code=%s: %w", code, err)
