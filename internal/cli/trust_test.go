@@ -178,7 +178,11 @@ func TestUnlinkStopsAPendingLink(t *testing.T) {
 			code = f[0]
 		}
 	}
-	go func() { _ = sc.Err(); for sc.Scan() {} }()
+	go func() {
+		_ = sc.Err()
+		for sc.Scan() {
+		}
+	}()
 	if code == "" {
 		t.Fatal("link printed no code")
 	}
