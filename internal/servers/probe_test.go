@@ -2,6 +2,8 @@ package servers
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
 // fakeOptions probe the fake plex.tv's servers, all on loopback.
@@ -363,5 +366,44 @@ func TestSilentHTTPSAddressIsNotAskedAgainOverHTTP(t *testing.T) {
 	defer mu.Unlock()
 	if accepted != 1 {
 		t.Errorf("%d connections; the silent https address must not be asked again over http", accepted)
+	}
+}
+
+// The hostile fake plex.tv, in process, with its https server's certificate trusted.
+func TestProbeHostileFake(t *testing.T) {
+	srv := plextvtest.NewServer(plextvtest.WithHostile())
+	t.Cleanup(srv.Close)
+	c := &auth.Client{BaseURL: srv.URL, Identity: auth.Identity{Product: "test", ClientID: "5b0e2c34-8a0e-4d8f-9d3c-0f1e2d3c4b5a"}}
+	res, err := c.Resources(context.Background(), auth.Token(srv.AccountToken()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(srv.HostileCA())
+	o := Options{LoopbackPlexTV: true, Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	list := List(res)
+	living := srv.MediaServer(plextvtest.OwnedServerName)
+	for _, q := range []string{plextvtest.OwnedServerName, living.MachineID} {
+		s := Connect(context.Background(), o, mustFind(t, list, q))
+		if s.Name != plextvtest.OwnedServerName || s.Token.Reveal() != living.AccessToken || s.URL != living.URL {
+			t.Errorf("--server %q: %s at %q", q, s.Name, s.URL)
+		}
+	}
+	evil := srv.MediaServer(plextvtest.HostileServerName)
+	if s := Connect(context.Background(), o, mustFind(t, list, plextvtest.HostileServerName)); s.URL != evil.URL {
+		t.Errorf("the server with a path in its uri: url %q, want %q", s.URL, evil.URL)
+	}
+	if got := evil.Requests(); len(got) != 1 || got[0].URI != "/identity" {
+		t.Errorf("the server with a path in its uri was asked %+v", got)
+	}
+	studio := srv.MediaServer(plextvtest.DualServerName)
+	all := Probe(context.Background(), o, res, true)
+	if s := all[len(all)-1]; s.URL != studio.URL || !s.Connections[0].OK || !s.Connections[1].Skipped {
+		t.Errorf("Studio: %+v", s)
+	}
+	for _, r := range studio.Requests() {
+		if r.Token && !r.TLS {
+			t.Errorf("Studio got a token over plain http (%s) while its https connection answers", r.URI)
+		}
 	}
 }
