@@ -371,13 +371,7 @@ func TestSilentHTTPSAddressIsNotAskedAgainOverHTTP(t *testing.T) {
 
 // The hostile fake plex.tv, in process, with its https server's certificate trusted.
 func TestProbeHostileFake(t *testing.T) {
-	srv := plextvtest.NewServer(plextvtest.WithHostile())
-	t.Cleanup(srv.Close)
-	c := &auth.Client{BaseURL: srv.URL, Identity: auth.Identity{Product: "test", ClientID: "5b0e2c34-8a0e-4d8f-9d3c-0f1e2d3c4b5a"}}
-	res, err := c.Resources(context.Background(), auth.Token(srv.AccountToken()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, res := fakeResources(t, plextvtest.WithHostile())
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(srv.HostileCA())
 	o := Options{LoopbackPlexTV: true, Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}

@@ -11,9 +11,9 @@ import (
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
-func fakeResources(t *testing.T) (*plextvtest.Server, []auth.Resource) {
+func fakeResources(t *testing.T, opts ...plextvtest.Option) (*plextvtest.Server, []auth.Resource) {
 	t.Helper()
-	srv := plextvtest.NewServer()
+	srv := plextvtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	c := &auth.Client{BaseURL: srv.URL, Identity: auth.Identity{Product: "test", ClientID: "5b0e2c34-8a0e-4d8f-9d3c-0f1e2d3c4b5a"}}
 	res, err := c.Resources(context.Background(), auth.Token(srv.AccountToken()))
