@@ -90,7 +90,7 @@ func (e *AmbiguousError) Error() string {
 		for i, s := range e.Matches {
 			names[i] = strconv.Quote(termtext.Clean(s.Name))
 		}
-		return fmt.Sprintf("%d servers shared with you claim machine id %q; give the name instead (%s)",
+		return fmt.Sprintf("%d servers claim machine id %q, none of them or several yours; give the name instead (%s)",
 			len(e.Matches), termtext.Clean(e.Name), strings.Join(names, ", "))
 	}
 	ids := make([]string, len(e.Matches))
