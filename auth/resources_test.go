@@ -59,13 +59,20 @@ func TestClientResources(t *testing.T) {
 }
 
 // No answer of the fake may send a client off this machine: every address it lists is
-// loopback, whether it answers or not.
+// loopback, whether it answers or not, in the hostile mode too.
 func TestFakeResourcesAreAllLoopback(t *testing.T) {
-	srv := newServer(t)
-	res, err := newClient(srv).Resources(context.Background(), auth.Token(srv.AccountToken()))
-	if err != nil {
-		t.Fatal(err)
+	for _, opts := range [][]plextvtest.Option{nil, {plextvtest.WithHostile()}} {
+		srv := newServer(t, opts...)
+		res, err := newClient(srv).Resources(context.Background(), auth.Token(srv.AccountToken()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAllLoopback(t, res)
 	}
+}
+
+func checkAllLoopback(t *testing.T, res []auth.Resource) {
+	t.Helper()
 	for _, r := range res {
 		if ip := net.ParseIP(r.PublicAddress); ip == nil || !ip.IsLoopback() {
 			t.Errorf("%s: publicAddress %q is not loopback", r.Name, r.PublicAddress)

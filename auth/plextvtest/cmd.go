@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
 )
 
 // RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
-// [--account-token T] [--username U] [--allow-remote]`. It prints one JSON line
+// [--account-token T] [--username U] [--allow-remote] [--hostile [--hostile-ca FILE]]`. It prints one JSON line
 // {"api_url":…,"link_url":…,"account_token":…,"servers":[…]} on stdout once it listens, serves until
 // SIGINT/SIGTERM and returns the exit code. The line also names the fake media servers
 // GET /resources lists ("servers"). Strong pins live twice --pin-ttl, as on plex.tv.
@@ -31,11 +32,17 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	token := fs.String("account-token", "", "the demo account's token (default: random)")
 	user := fs.String("username", DefaultUsername, "the demo account's username")
 	remote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the fake has no real security)")
+	hostile := fs.Bool("hostile", false, "also list servers set up to trick a client (an impostor, escape-laden names, a uri with a path, https and http side by side)")
+	caFile := fs.String("hostile-ca", "", "with --hostile, write the hostile https server's certificate (PEM) to this file, for SSL_CERT_FILE")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "fake-server: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *caFile != "" && !*hostile {
+		fmt.Fprintln(stderr, "fake-server: --hostile-ca needs --hostile")
 		return 2
 	}
 	if *ttl < time.Second {
@@ -46,13 +53,22 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "fake-server: %v; pass --allow-remote to listen there anyway\n", err)
 		return 2
 	}
-	srv, err := Listen(*addr, WithPinTTL(*ttl), WithStrongPinTTL(2**ttl),
-		WithAccountToken(*token), WithUsername(*user))
+	opts := []Option{WithPinTTL(*ttl), WithStrongPinTTL(2 * *ttl), WithAccountToken(*token), WithUsername(*user)}
+	if *hostile {
+		opts = append(opts, WithHostile())
+	}
+	srv, err := Listen(*addr, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "fake-server: %v\n", err)
 		return 1
 	}
 	defer srv.Close()
+	if *caFile != "" {
+		if err := os.WriteFile(*caFile, srv.HostileCA(), 0o600); err != nil {
+			fmt.Fprintf(stderr, "fake-server: %v\n", err)
+			return 1
+		}
+	}
 	var names []string
 	for _, m := range srv.MediaServers() {
 		names = append(names, m.Name)

@@ -82,6 +82,8 @@ type Fake struct {
 	lastHeader    map[string]http.Header
 	faults        map[string][]*faultRun
 	servers       []*MediaServer
+	hostile       bool         // WithHostile
+	hostileCA     []byte       // PEM of the hostile https server's certificate
 	hang          net.Listener // accepts and never answers (a candidate of Old NAS)
 
 	closed   chan struct{}

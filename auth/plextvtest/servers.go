@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -29,10 +30,12 @@ type MediaServer struct {
 	// URL is where the server answers (http://127.0.0.1:P); "" for one that never answers.
 	URL string
 
-	conns []map[string]any
-	hs    *http.Server
-	mu    sync.Mutex
-	hits  map[string]int // path → requests, any token
+	conns    []map[string]any
+	hs, ths  *http.Server // plain http; https (hostile Studio only)
+	anyPath  bool         // answers the identity at any path (hostile)
+	mu       sync.Mutex
+	hits     map[string]int // path → requests, any token
+	requests []Request
 }
 
 // Hits reports how many requests the server received for path.
@@ -128,6 +131,9 @@ func (f *Fake) startMediaServers() error {
 	f.servers = []*MediaServer{living, grandma, nas}
 	f.hang = hang
 	f.mu.Unlock()
+	if f.hostile {
+		return f.startHostileServers()
+	}
 	return nil
 }
 
@@ -152,6 +158,9 @@ func (f *Fake) closeMediaServers() {
 	for _, m := range f.MediaServers() {
 		if m.hs != nil {
 			_ = m.hs.Close()
+		}
+		if m.ths != nil {
+			_ = m.ths.Close()
 		}
 	}
 	f.mu.Lock()
@@ -195,7 +204,8 @@ func closedPort() (int, error) {
 }
 
 func port(u string) int {
-	_, p, _ := net.SplitHostPort(u[len("http://"):])
+	_, hp, _ := strings.Cut(u, "://")
+	_, p, _ := net.SplitHostPort(hp)
 	n, _ := strconv.Atoi(p)
 	return n
 }
@@ -208,14 +218,19 @@ func conn(proto, addr string, port int, uri string, local, relay, ipv6 bool) map
 // ServeHTTP answers /identity and / like a Plex Media Server, JSON when asked for it and
 // XML otherwise, only with the server's own token (header or query parameter).
 func (m *MediaServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m.mu.Lock()
-	m.hits[r.URL.Path]++
-	m.mu.Unlock()
+	if r.URL.Path == RequestsPath {
+		m.serveRequests(w)
+		return
+	}
 	tok := r.Header.Get("X-Plex-Token")
 	if tok == "" {
 		tok = r.URL.Query().Get("X-Plex-Token")
 	}
-	if r.URL.Path != "/identity" && r.URL.Path != "/" {
+	m.mu.Lock()
+	m.hits[r.URL.Path]++
+	m.requests = append(m.requests, Request{URI: r.RequestURI, Token: tok != "", TLS: r.TLS != nil})
+	m.mu.Unlock()
+	if r.URL.Path != "/identity" && r.URL.Path != "/" && !m.anyPath {
 		http.NotFound(w, r)
 		return
 	}

@@ -20,6 +20,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/servers"
+	"codeberg.org/plexlink/plexlink/internal/termtext"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -129,16 +130,24 @@ func choose(ctx context.Context, svc *account.Service, server, tool string, prob
 		return c, plexError(err)
 	}
 	if s.Token.IsZero() {
-		return c, failf(exitFailure, "plex.tv sent no access token for %s", s.Name)
+		return c, failf(exitFailure, "plex.tv sent no access token for %s", termtext.Clean(s.Name))
+	}
+	if probe {
+		// The server Find picked is the one probed: its token and its URL go together.
+		s = servers.Connect(ctx, probeOptions(svc), s)
+		if s.URL == "" {
+			return c, failf(exitFailure, "none of %s's %d connections answered from this computer; `plexlink servers` shows them", termtext.Clean(s.Name), len(s.Connections))
+		}
+		c.url = s.URL
 	}
 	c.token, c.server = s.Token, &s
-	if probe {
-		c.url = servers.URLOf(ctx, nil, res, s.MachineID)
-		if c.url == "" {
-			return c, failf(exitFailure, "none of %s's %d connections answered from this computer; `plexlink servers` shows them", s.Name, len(s.Connections))
-		}
-	}
 	return c, nil
+}
+
+// probeOptions: a server someone else shares may be on loopback only when plex.tv is (a
+// test's or demo's fake-server).
+func probeOptions(svc *account.Service) servers.Options {
+	return servers.Options{LoopbackPlexTV: svc.Client != nil && servers.IsLoopbackURL(svc.Client.BaseURL)}
 }
 
 func serverNames(list []servers.Server) string {
@@ -147,7 +156,7 @@ func serverNames(list []servers.Server) string {
 	}
 	names := make([]string, len(list))
 	for i, s := range list {
-		names[i] = fmt.Sprintf("%q", s.Name)
+		names[i] = fmt.Sprintf("%q", termtext.Clean(s.Name))
 	}
 	return strings.Join(names, ", ")
 }
@@ -228,7 +237,7 @@ func cmdServers(g globals, args []string, env Env) int {
 	if err != nil {
 		return report(env, plexError(fmt.Errorf("listing your servers: %w", err)))
 	}
-	list := servers.Probe(ctx, nil, res, true)
+	list := servers.Probe(ctx, probeOptions(svc), res, true)
 	me := ""
 	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil {
 		me = account.DisplayName(st.Account)
@@ -245,6 +254,12 @@ func cmdServers(g globals, args []string, env Env) int {
 		}
 		out = append(out, j)
 	}
+	if *asJSON {
+		// The names are whatever the servers' owners chose: escaped, C1 and DEL too.
+		b, _ := json.Marshal(out)
+		_, _ = env.Stdout.Write(append(termtext.EscapeJSON(b), '\n'))
+		return exitOK
+	}
 	rows := make([][]string, 0, len(out))
 	for _, s := range out {
 		owner, u := s.Owner, s.URL
@@ -254,9 +269,9 @@ func cmdServers(g globals, args []string, env Env) int {
 		if u == "" {
 			u = fmt.Sprintf("(none of %d connections answered)", len(s.Connections))
 		}
-		rows = append(rows, []string{s.Name, owner, u, s.MachineID})
+		rows = append(rows, []string{termtext.Clean(s.Name), termtext.Clean(owner), termtext.Clean(u), termtext.Clean(s.MachineID)})
 	}
-	return printList(env, *asJSON, out, "This account has no Plex Media Servers.", []string{"NAME", "OWNER", "URL", "MACHINE ID"}, rows)
+	return printList(env, false, out, "This account has no Plex Media Servers.", []string{"NAME", "OWNER", "URL", "MACHINE ID"}, rows)
 }
 
 // printList prints v as JSON, or the rows as aligned columns under header (empty when there

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"reflect"
 	"testing"
 	"time"
 
@@ -12,46 +11,9 @@ import (
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 )
 
-func TestCandidatesRankLocalRemoteRelayAndSkipOthersLAN(t *testing.T) {
-	conns := []auth.Connection{
-		{Protocol: "https", Address: "203.0.113.9", Port: 443, URI: "https://relay.example.plex.direct:443", Relay: true},
-		{Protocol: "https", Address: "198.51.100.7", Port: 32400, URI: "https://198-51-100-7.abc.plex.direct:32400"},
-		{Protocol: "https", Address: "192.168.1.5", Port: 32400, URI: "https://192-168-1-5.abc.plex.direct:32400", Local: true},
-	}
-	urls := func(cs []candidate) []string {
-		var out []string
-		for _, c := range cs {
-			out = append(out, c.url)
-		}
-		return out
-	}
-	owned := candidates(auth.Resource{Owned: true, Connections: conns})
-	want := []string{
-		"https://192-168-1-5.abc.plex.direct:32400", "http://192.168.1.5:32400", // local: uri, then plain address
-		"https://198-51-100-7.abc.plex.direct:32400", // remote: never plain http over the internet
-		"https://relay.example.plex.direct:443",
-	}
-	if got := urls(owned); !reflect.DeepEqual(got, want) {
-		t.Errorf("owned server candidates\n got %q\nwant %q", got, want)
-	}
-	if owned[0].conn != 2 || owned[2].conn != 1 || owned[3].conn != 0 {
-		t.Errorf("candidates point at the wrong connections: %+v", owned)
-	}
-	shared := candidates(auth.Resource{Owned: false, Connections: conns})
-	if got := urls(shared); !reflect.DeepEqual(got, want[2:]) {
-		t.Errorf("shared server: local addresses must be skipped\n got %q\nwant %q", got, want[2:])
-	}
-	odd := candidates(auth.Resource{Owned: true, Connections: []auth.Connection{
-		{URI: "ftp://x:1"}, {URI: "::not a url"}, {URI: "http://127.0.0.1:9/"}, {URI: "http://127.0.0.1:9"},
-	}})
-	if got := urls(odd); !reflect.DeepEqual(got, []string{"http://127.0.0.1:9"}) {
-		t.Errorf("odd uris: %q", got)
-	}
-}
-
-func fakeResources(t *testing.T) (*plextvtest.Server, []auth.Resource) {
+func fakeResources(t *testing.T, opts ...plextvtest.Option) (*plextvtest.Server, []auth.Resource) {
 	t.Helper()
-	srv := plextvtest.NewServer()
+	srv := plextvtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	c := &auth.Client{BaseURL: srv.URL, Identity: auth.Identity{Product: "test", ClientID: "5b0e2c34-8a0e-4d8f-9d3c-0f1e2d3c4b5a"}}
 	res, err := c.Resources(context.Background(), auth.Token(srv.AccountToken()))
@@ -64,7 +26,7 @@ func fakeResources(t *testing.T) (*plextvtest.Server, []auth.Resource) {
 func TestProbeFindsTheConnectionThatAnswers(t *testing.T) {
 	srv, res := fakeResources(t)
 	start := time.Now()
-	list := Probe(context.Background(), nil, res, true)
+	list := Probe(context.Background(), fakeOptions, res, true)
 	// Old NAS has a candidate that accepts and never answers: the probe gives up on it.
 	if d := time.Since(start); d > ProbeTimeout+time.Second {
 		t.Errorf("probing took %s; one silent server must cost at most the %s probe timeout", d, ProbeTimeout)
@@ -92,18 +54,27 @@ func TestProbeFindsTheConnectionThatAnswers(t *testing.T) {
 		t.Errorf("Old NAS answered at %q; all its ports are closed", nas.URL)
 	}
 	start = time.Now()
-	if got := URLOf(context.Background(), nil, res, grandma.MachineID); got != grandma.URL {
-		t.Errorf("URLOf = %q, want %q", got, grandma.URL)
+	if got := Connect(context.Background(), fakeOptions, mustFind(t, list, grandma.MachineID)).URL; got != grandma.URL {
+		t.Errorf("Connect = %q, want %q", got, grandma.URL)
 	}
 	if d := time.Since(start); d > time.Second {
-		t.Errorf("URLOf took %s for a server whose best connection answers at once", d)
+		t.Errorf("Connect took %s for a server whose best connection answers at once", d)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	start = time.Now()
-	if got := URLOf(ctx, nil, res, nas.MachineID); got != "" || time.Since(start) > time.Second {
-		t.Errorf("URLOf(Old NAS) = %q after %s; want \"\" within the caller's 500ms", got, time.Since(start))
+	if got := Connect(ctx, fakeOptions, mustFind(t, list, nas.MachineID)).URL; got != "" || time.Since(start) > time.Second {
+		t.Errorf("Connect(Old NAS) = %q after %s; want \"\" within the caller's 500ms", got, time.Since(start))
 	}
+}
+
+func mustFind(t *testing.T, list []Server, name string) Server {
+	t.Helper()
+	s, err := Find(list, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // The fake media servers answer only with their own token, and the probe insists on the
@@ -121,12 +92,12 @@ func TestProbeNeedsTheServersOwnTokenAndIdentity(t *testing.T) {
 	}
 	swapped := append([]auth.Resource(nil), res...)
 	swapped[0].AccessToken = swapped[1].AccessToken // Grandma's token sent to Living Room
-	if got := Probe(context.Background(), nil, swapped, true)[0].URL; got != "" {
+	if got := Probe(context.Background(), fakeOptions, swapped, true)[0].URL; got != "" {
 		t.Errorf("probe with another server's token found %q", got)
 	}
 	swapped = append([]auth.Resource(nil), res...)
 	swapped[0].ClientIdentifier = "someone-else"
-	if got := Probe(context.Background(), nil, swapped, true)[0].URL; got != "" {
+	if got := Probe(context.Background(), fakeOptions, swapped, true)[0].URL; got != "" {
 		t.Errorf("probe accepted a server whose machine id differs: %q", got)
 	}
 	if living.Hits("/identity") == 0 {
