@@ -20,7 +20,11 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"log/slog"
+	"os"
+	"os/signal"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -125,6 +129,10 @@ type Controller struct {
 	visible  bool
 	quitting bool
 	quitDone chan struct{} // closed once Quit has asked the app to exit
+	// uiClosed is set once the app loop is ending (a signal, or Run returned). Fyne runs a
+	// fyne.Do inline on the caller's goroutine once its loop has drained, so from then on a
+	// posted function must not touch a widget: post drops it.
+	uiClosed atomic.Bool
 }
 
 // NewController builds and shows the window and starts reading the link status in the
@@ -155,7 +163,14 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	if o.WindowIcon == nil {
 		o.WindowIcon = o.Icon
 	}
-	c := &Controller{app: a, opts: o, backend: o.Backend, log: o.Logger, post: post, quitDone: make(chan struct{})}
+	c := &Controller{app: a, opts: o, backend: o.Backend, log: o.Logger, quitDone: make(chan struct{})}
+	c.post = func(f func()) {
+		post(func() {
+			if !c.uiClosed.Load() {
+				f()
+			}
+		})
+	}
 	if c.backend == nil && o.Service != nil {
 		c.backend = o.Service
 	}
@@ -205,7 +220,19 @@ func Run(o Options) int {
 	if o.Ready != nil {
 		o.Ready(c)
 	}
+	// Fyne quits its loop on SIGINT/SIGTERM (a logout) by itself, without our Quit: from
+	// the signal on, results still arriving from goroutines are dropped (see uiClosed).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; ok {
+			c.uiClosed.Store(true)
+		}
+	}()
 	a.Run()
+	c.uiClosed.Store(true)
+	signal.Stop(sigs)
+	close(sigs)
 	c.shutdown()
 	return 0
 }
@@ -531,10 +558,8 @@ func (c *Controller) Quit() {
 	c.stop()
 	go func() {
 		c.waitBackground()
-		c.post(func() {
-			c.app.Quit()
-			close(c.quitDone)
-		})
+		c.post(c.app.Quit)
+		close(c.quitDone)
 	}()
 }
 

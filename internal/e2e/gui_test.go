@@ -796,3 +796,27 @@ func TestGUIWindowKilledMidLink(t *testing.T) {
 	}
 	g.quit(tray)
 }
+
+// A desktop session's logout sends SIGTERM: Fyne ends its loop by itself, while the linking
+// engine and the countdown still report. No widget may be touched off the UI thread then.
+func TestGUISigtermWhileLinking(t *testing.T) {
+	g := newGUI(t, true)
+	g.watcher.Stop() // a keychain, no tray host: the window is the app, in this process
+	win, _ := g.start()
+	if _, err := g.x.Xdotool(5*time.Second, "windowfocus", "--sync", win, "key", "--clearmodifiers", "Return"); err != nil {
+		g.fatal("pressing Return (Link): %v", err)
+	}
+	g.waitOpened(1)
+	time.Sleep(1500 * time.Millisecond) // the countdown ticks; the engine polls
+	if err := g.app.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.app.Wait(10 * time.Second); err != nil {
+		g.fatal("after SIGTERM: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if strings.Contains(g.app.Stderr(), "Error in Fyne call thread") {
+		t.Errorf("widgets were changed off the UI thread on the way out:\n%s", g.app.Stderr())
+	}
+	checkCleanStderr(t, g.app)
+}
