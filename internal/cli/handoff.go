@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -135,16 +136,16 @@ func serverNames(list []servers.Server) string {
 	return strings.Join(names, ", ")
 }
 
-// vars are the environment variables tools read (docs/PLEX-TV-TOOLS.md), for this choice.
+// vars are the environment variables tools read (docs/PLEX-TV-TOOLS.md), for this choice:
+// those of the hand-off table it sets; the others are removed (exec) or unset (env).
 func (c choice) vars() []envVar {
 	tok := c.token.Reveal()
-	vs := []envVar{{"PLEX_TOKEN", tok}, {"PLEXAPI_AUTH_SERVER_TOKEN", tok}, {"KOMETA_PLEX_TOKEN", tok}}
+	vs := setAll(nil, tokenVars, tok, tok, tok)
 	if c.url != "" {
-		vs = append(vs, envVar{"PLEX_URL", c.url}, envVar{"PLEXAPI_AUTH_SERVER_BASEURL", c.url}, envVar{"KOMETA_PLEX_URL", c.url})
+		vs = setAll(vs, urlVars, c.url, c.url, c.url)
 	}
 	if id := c.identity; id != nil {
-		vs = append(vs, envVar{"PLEXAPI_HEADER_IDENTIFIER", id.ClientID}, envVar{"PLEXAPI_HEADER_PRODUCT", id.Product},
-			envVar{"PLEXAPI_HEADER_DEVICE_NAME", id.DeviceName})
+		vs = setAll(vs, identityVars, id.ClientID, id.Product, id.DeviceName)
 	}
 	return vs
 }
@@ -338,17 +339,21 @@ func cmdExec(g globals, args []string, env Env) int {
 	return runChild(path, argv, childEnv(env.Environ(), c.vars()), env)
 }
 
-// childEnv is the parent's environment with the chosen variables (and the marker) replacing
-// any of the same name.
+// childEnv is the parent's environment without any variable of the hand-off table, with
+// the chosen variables and the marker added: a stale PLEX_URL (from an earlier `eval
+// "$(plexlink env --server …)"`) never reaches the child next to another token.
 func childEnv(base []string, vs []envVar) []string {
 	vs = append(vs, envVar{execMarker, "1"})
-	set := make(map[string]bool, len(vs))
+	drop := make(map[string]bool, len(handoffVars)+len(vs))
+	for _, n := range handoffVars {
+		drop[envKey(n)] = true
+	}
 	for _, v := range vs {
-		set[v.name] = true
+		drop[envKey(v.name)] = true
 	}
 	out := make([]string, 0, len(base)+len(vs))
 	for _, kv := range base {
-		if name, _, _ := strings.Cut(kv, "="); !set[name] {
+		if name, _, _ := strings.Cut(kv, "="); !drop[envKey(name)] {
 			out = append(out, kv)
 		}
 	}
@@ -356,6 +361,14 @@ func childEnv(base []string, vs []envVar) []string {
 		out = append(out, v.name+"="+v.value)
 	}
 	return out
+}
+
+// envKey is how the system compares variable names: Windows ignores case.
+func envKey(name string) string {
+	if runtime.GOOS == "windows" {
+		return strings.ToUpper(name)
+	}
+	return name
 }
 
 // runChild runs the command with stdio passed through and SIGINT/SIGTERM/SIGHUP forwarded,
