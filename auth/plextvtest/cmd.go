@@ -6,17 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
-// [--account-token T] [--username U] [--allow-remote]`. It prints one JSON line
+// [--account-token T] [--username U] [--allow-remote] [--fail 'ROUTE=STATUS[:RETRY-AFTER]']…`. It prints one JSON line
 // {"api_url":…,"link_url":…,"account_token":…,"servers":[…]} on stdout once it listens, serves until
 // SIGINT/SIGTERM and returns the exit code. The line also names the fake media servers
-// GET /resources lists ("servers"). Strong pins live twice --pin-ttl, as on plex.tv.
+// GET /resources lists ("servers"). --fail makes every request to ROUTE (a Route* name such
+// as "POST /pins") answer STATUS, with Retry-After when given: for end-to-end tests. Strong pins live twice --pin-ttl, as on plex.tv.
 func RunFakeServer(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -31,6 +36,12 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	token := fs.String("account-token", "", "the demo account's token (default: random)")
 	user := fs.String("username", DefaultUsername, "the demo account's username")
 	remote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the fake has no real security)")
+	var faults []routeFault
+	fs.Func("fail", "`ROUTE=STATUS[:RETRY-AFTER]`: answer every request to ROUTE (e.g. 'POST /pins') with STATUS (repeatable)", func(v string) error {
+		f, err := parseRouteFault(v)
+		faults = append(faults, f)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -53,6 +64,9 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	defer srv.Close()
+	for _, f := range faults {
+		srv.FailNext(f.route, math.MaxInt, f.fault)
+	}
 	var names []string
 	for _, m := range srv.MediaServers() {
 		names = append(names, m.Name)
@@ -69,6 +83,24 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	<-ctx.Done()
 	return 0
+}
+
+// routes are the names --fail accepts.
+var routes = []string{RouteCreatePin, RoutePin, RouteLinkPin, RouteUser, RouteSignOut, RoutePing, RouteResources}
+
+type routeFault struct {
+	route string
+	fault Fault
+}
+
+func parseRouteFault(v string) (routeFault, error) {
+	route, spec, ok := strings.Cut(v, "=")
+	status, after, _ := strings.Cut(spec, ":")
+	code, err := strconv.Atoi(status)
+	if !ok || !slices.Contains(routes, route) || err != nil || code < 100 || code > 599 {
+		return routeFault{}, fmt.Errorf("want ROUTE=STATUS[:RETRY-AFTER] with ROUTE one of %q", routes)
+	}
+	return routeFault{route, Fault{Status: code, RetryAfter: after}}, nil
 }
 
 func checkLoopback(addr string) error {
