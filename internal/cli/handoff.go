@@ -373,11 +373,20 @@ func envKey(name string) string {
 
 // runChild runs the command with stdio passed through and SIGINT/SIGTERM/SIGHUP forwarded,
 // and returns its exit status (128+N when signal N killed it), as a shell would.
+//
+// The child stays in plexlink's process group. A Ctrl-C typed in the terminal whose
+// foreground group that is reaches the child from the terminal itself; forwarding it too
+// would make it a second Ctrl-C, which many tools take as "force quit". So SIGINT is
+// forwarded only while plexlink's group is not the terminal's foreground (no terminal, a
+// background job, a service manager). os/signal does not say who sent a signal, so a
+// `kill -INT` aimed at plexlink alone while it is in the foreground is not passed on.
 func runChild(path string, argv, environ []string, env Env) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = environ
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	tty := openControllingTerminal()
+	defer tty.Close()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -389,6 +398,9 @@ func runChild(path string, argv, environ []string, env Env) int {
 		for {
 			select {
 			case s := <-sigs:
+				if s == os.Interrupt && tty.foreground() {
+					continue // the terminal's Ctrl-C: the child has it already
+				}
 				_ = cmd.Process.Signal(s)
 			case <-done:
 				return

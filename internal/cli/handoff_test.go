@@ -271,6 +271,7 @@ echo through`
 
 	// SIGINT sent to plexlink alone reaches the child, and the child's answer is plexlink's.
 	cmd := w.command("exec", "--", "sh", "-c", `trap 'echo got-INT; exit 3' INT; echo ready; while :; do sleep 0.05; done`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // not in a terminal's foreground, even when the tests are
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
