@@ -179,6 +179,33 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 func (e *RateLimitError) Unwrap() error        { return e.Err }
 
+// RetryLaterError ends a link when plex.tv's Retry-After is too long to wait out (see
+// Linker): the user is told when to try again instead of a command that sleeps for hours.
+// errors.Is(err, ErrRateLimited) holds; Err is the 429 that said so.
+type RetryLaterError struct {
+	Wait time.Duration
+	Err  *RateLimitError
+}
+
+func (e *RetryLaterError) Error() string {
+	return "plex.tv is rate-limiting this computer; try again in about " + roughly(e.Wait)
+}
+
+func (e *RetryLaterError) Unwrap() error { return e.Err }
+
+// roughly says d rounded up: minutes up to 120 of them, then hours.
+func roughly(d time.Duration) string {
+	mins := int((d + time.Minute - 1) / time.Minute)
+	switch {
+	case mins <= 1:
+		return "1 minute"
+	case mins <= 120:
+		return fmt.Sprintf("%d minutes", mins)
+	default:
+		return fmt.Sprintf("%d hours", (mins+59)/60)
+	}
+}
+
 // IsTransient reports whether trying again later may succeed: 5xx, 408, 429, undecodable
 // answers, timeouts and connection-level failures. Cancellation by the caller is not
 // transient. Callers that retry bound how many undecodable answers they accept in a row.

@@ -87,13 +87,17 @@ const (
 	// createAttempts bounds POST /pins tries (the first and two retries): there is no
 	// code, hence no deadline, yet.
 	createAttempts = 3
+	// maxRetryAfter is the longest Retry-After a link waits out; a longer one (or one
+	// reaching past the code's deadline) ends it with a *RetryLaterError.
+	maxRetryAfter = 60 * time.Second
 	// maxBadAnswers undecodable answers in a row end a link: one is a captive portal or a
 	// CDN page between two good answers; five mean something else answers for plex.tv.
 	maxBadAnswers = 5
 )
 
 // Link returns a validated token. It fails with ErrPinExpired when every code expired,
-// ErrUnauthorized when plex.tv rejects the token it just issued, a context error on
+// ErrUnauthorized when plex.tv rejects the token it just issued, a *RetryLaterError
+// (ErrRateLimited) when plex.tv asks to wait over a minute or past the code's deadline, a context error on
 // cancellation (errors.Is(err, context.Canceled)), or the error that stopped it.
 // StateFailed is reported before every error return.
 //
@@ -187,7 +191,9 @@ func (s *linkRun) run(ctx context.Context) (*Result, error) {
 			}
 			s.emit(Event{State: StateRenewed})
 		case IsTransient(err):
-			wait = s.backoff(err)
+			if wait, err = s.backoff(err, true); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, err
 		}
@@ -239,7 +245,11 @@ func (s *linkRun) newPin(ctx context.Context) error {
 			return fmt.Errorf("getting a PIN code: %w", err)
 		}
 		// Unbounded: during a renewal the old code's deadline has passed already.
-		if err := s.sleep(ctx, s.backoff(err), false); err != nil {
+		wait, err := s.backoff(err, false)
+		if err != nil {
+			return err
+		}
+		if err := s.sleep(ctx, wait, false); err != nil {
 			return err
 		}
 	}
@@ -281,7 +291,11 @@ func (s *linkRun) validate(ctx context.Context, tok Token) (*Result, error) {
 		case !IsTransient(err):
 			return nil, fmt.Errorf("validating the new token: %w", err)
 		}
-		if serr := s.sleep(ctx, s.backoff(err), true); serr != nil {
+		wait, lerr := s.backoff(err, true)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if serr := s.sleep(ctx, wait, true); serr != nil {
 			if errors.Is(serr, errPastDeadline) {
 				return nil, fmt.Errorf("validating the new token: gave up at the code's deadline: %w", err)
 			}
@@ -304,8 +318,10 @@ func (s *linkRun) tolerate(err error) error {
 }
 
 // backoff reports StateRetrying and returns how long to wait: Retry-After when the
-// server gave one, else PollInterval doubled per consecutive failure up to MaxBackoff.
-func (s *linkRun) backoff(err error) time.Duration {
+// server gave one, else PollInterval doubled per consecutive failure up to MaxBackoff. A
+// Retry-After over maxRetryAfter, or (bounded) past the code's deadline, is not waited
+// out: backoff returns a *RetryLaterError instead.
+func (s *linkRun) backoff(err error, bounded bool) (time.Duration, error) {
 	s.failures++
 	maxB := s.MaxBackoff
 	if maxB <= 0 {
@@ -318,10 +334,13 @@ func (s *linkRun) backoff(err error) time.Duration {
 	d = min(d, maxB)
 	var rl *RateLimitError
 	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		if rl.RetryAfter > maxRetryAfter || bounded && s.clock.Now().Add(rl.RetryAfter).After(s.deadline) {
+			return 0, &RetryLaterError{Wait: rl.RetryAfter, Err: rl}
+		}
 		d = rl.RetryAfter
 	}
 	s.emit(Event{State: StateRetrying, Err: err, RetryIn: d})
-	return d
+	return d, nil
 }
 
 func (s *linkRun) interval() time.Duration {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -560,6 +561,82 @@ func TestLinkCancelNoLeaks(t *testing.T) {
 			srv.Close()
 			cancel()
 			goleak.VerifyNone(t, before)
+		})
+	}
+}
+
+// A Retry-After over a minute, or past the code's deadline, is not slept through: Link
+// ends at once and says when to try again (plexlink link used to sleep for 24 hours).
+func TestLinkGivesUpOnLongRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		route string
+		after string
+		ttl   time.Duration
+		want  string
+	}{
+		{"POST /pins, a day", plextvtest.RouteCreatePin, "86400", 0, "try again in about 24 hours"},
+		{"poll, 61 s", plextvtest.RoutePin, "61", 0, "try again in about 2 minutes"},
+		{"poll, past the code's deadline", plextvtest.RoutePin, "30", 2 * time.Second, "try again in about 1 minute"},
+		{"validation, an hour", plextvtest.RouteUser, "3600", 0, "try again in about 60 minutes"},
+		{"poll, an HTTP date", plextvtest.RoutePin, time.Now().Add(3 * time.Hour).UTC().Format(http.TimeFormat), 0, "try again in about 3 hours"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []plextvtest.Option
+			if tc.ttl > 0 {
+				opts = append(opts, plextvtest.WithPinTTL(tc.ttl))
+			}
+			srv := newServer(t, opts...)
+			rec := &events{}
+			approveOn := []auth.State{}
+			if tc.route == plextvtest.RouteUser {
+				approveOn = append(approveOn, auth.StatePinReady)
+			}
+			l := linker(t, srv, rec, approveOn...)
+			if tc.ttl == 0 {
+				l.Clock = fastClock{start: time.Now()} // a wait that slipped through would end, in 1/1000 of it
+			}
+			srv.FailNext(tc.route, 1, plextvtest.Fault{Status: 429, RetryAfter: tc.after})
+			start := time.Now()
+			_, err := l.Link(context.Background())
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %v", d)
+			}
+			var later *auth.RetryLaterError
+			if !errors.Is(err, auth.ErrRateLimited) || !errors.As(err, &later) {
+				t.Fatalf("want a RetryLaterError (ErrRateLimited), got %v", err)
+			}
+			if msg := err.Error(); msg != "plex.tv is rate-limiting this computer; "+tc.want {
+				t.Errorf("message %q, want %q", msg, tc.want)
+			}
+			if n := srv.Count(tc.route); n != 1 {
+				t.Errorf("%d requests to %s after the 429, want 1", n, tc.route)
+			}
+			if r := rec.with(auth.StateRetrying); len(r) != 0 {
+				t.Errorf("Retrying events %+v: nothing is retried", r)
+			}
+			if f := rec.with(auth.StateFailed); len(f) != 1 || f[0].Err != err {
+				t.Errorf("Failed events %+v", f)
+			}
+		})
+	}
+}
+
+// Up to a minute, and within the code's deadline, Retry-After is waited out as before.
+func TestLinkWaitsOutShortRetryAfter(t *testing.T) {
+	for _, route := range []string{plextvtest.RouteCreatePin, plextvtest.RoutePin, plextvtest.RouteUser} {
+		t.Run(route, func(t *testing.T) {
+			srv := newServer(t)
+			rec := &events{}
+			l := linker(t, srv, rec, auth.StatePinReady)
+			l.Clock = fastClock{start: time.Now()}
+			srv.FailNext(route, 1, plextvtest.Fault{Status: 429, RetryAfter: "60"})
+			if _, err := l.Link(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if r := rec.with(auth.StateRetrying); len(r) != 1 || r[0].RetryIn != time.Minute {
+				t.Fatalf("Retrying events %+v, want one of 60 s", r)
+			}
 		})
 	}
 }

@@ -432,6 +432,8 @@ func describe(err error) (title, msg string) {
 			"Unlock your keyring, or install and start a Secret Service provider such as gnome-keyring or KWallet, then try again."
 	case errors.Is(err, auth.ErrUnauthorized):
 		return "Token rejected", "plex.tv rejected the token. Relink your Plex account to get a new one."
+	case errors.As(err, new(*auth.RetryLaterError)):
+		return "plex.tv is busy", plainError(err) + "."
 	case errors.Is(err, auth.ErrRateLimited):
 		return "plex.tv is busy", "plex.tv asked us to slow down. Wait a minute, then try again."
 	case auth.IsTransient(err):

@@ -6,18 +6,24 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
-// [--account-token T] [--username U] [--allow-remote] [--hostile [--hostile-ca FILE]]`. It prints one JSON line
+// [--account-token T] [--username U] [--allow-remote] [--hostile [--hostile-ca FILE]]
+// [--fail 'ROUTE=STATUS[:RETRY-AFTER]']…`. It prints one JSON line
 // {"api_url":…,"link_url":…,"account_token":…,"servers":[…]} on stdout once it listens, serves until
 // SIGINT/SIGTERM and returns the exit code. The line also names the fake media servers
-// GET /resources lists ("servers"). Strong pins live twice --pin-ttl, as on plex.tv.
+// GET /resources lists ("servers"). --fail makes every request to ROUTE (a Route* name such
+// as "POST /pins") answer STATUS, with Retry-After when given: for end-to-end tests. Strong pins live twice --pin-ttl, as on plex.tv.
 func RunFakeServer(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -34,6 +40,12 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	remote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the fake has no real security)")
 	hostile := fs.Bool("hostile", false, "also list servers set up to trick a client (an impostor, escape-laden names, a uri with a path, https and http side by side)")
 	caFile := fs.String("hostile-ca", "", "with --hostile, write the hostile https server's certificate (PEM) to this file, for SSL_CERT_FILE")
+	var faults []routeFault
+	fs.Func("fail", "`ROUTE=STATUS[:RETRY-AFTER]`: answer every request to ROUTE (e.g. 'POST /pins') with STATUS (repeatable)", func(v string) error {
+		f, err := parseRouteFault(v)
+		faults = append(faults, f)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,6 +81,9 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return 1
 		}
 	}
+	for _, f := range faults {
+		srv.FailNext(f.route, math.MaxInt, f.fault)
+	}
 	var names []string
 	for _, m := range srv.MediaServers() {
 		names = append(names, m.Name)
@@ -86,6 +101,24 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	<-ctx.Done()
 	return 0
+}
+
+// routes are the names --fail accepts.
+var routes = []string{RouteCreatePin, RoutePin, RouteLinkPin, RouteUser, RouteSignOut, RoutePing, RouteResources}
+
+type routeFault struct {
+	route string
+	fault Fault
+}
+
+func parseRouteFault(v string) (routeFault, error) {
+	route, spec, ok := strings.Cut(v, "=")
+	status, after, _ := strings.Cut(spec, ":")
+	code, err := strconv.Atoi(status)
+	if !ok || !slices.Contains(routes, route) || err != nil || code < 100 || code > 599 {
+		return routeFault{}, fmt.Errorf("want ROUTE=STATUS[:RETRY-AFTER] with ROUTE one of %q", routes)
+	}
+	return routeFault{route, Fault{Status: code, RetryAfter: after}}, nil
 }
 
 func checkLoopback(addr string) error {

@@ -427,3 +427,20 @@ func TestLinkWithoutKeychainFailsBeforeACode(t *testing.T) {
 		t.Fatalf("link with no keychain took %v", d)
 	}
 }
+
+// plex.tv answers POST /pins with 429 and Retry-After of a day: link says when to try again
+// and exits 1 at once, instead of sleeping for 24 hours.
+func TestRateLimitEndsLink(t *testing.T) {
+	w := newWorld(t, "--fail", "POST /pins=429:86400")
+	start := time.Now()
+	r := w.runFor(20*time.Second, "link", "--no-browser")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("link took %v", d)
+	}
+	if want := "plex.tv is rate-limiting this computer; try again in about 24 hours"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("link under a day's rate limit: exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
+	}
+	if _, found := w.keychain(); found {
+		t.Error("a token was stored")
+	}
+}

@@ -19,8 +19,12 @@ var awkward = []envVar{
 	{"KOMETA_PLEX_TOKEN", ""},
 }
 
+// plain values are the ones dotenv carries: no whitespace, quotes, #, $ or backslash.
+var plain = []envVar{{"PLEX_TOKEN", "aB3-x_Y9zQ"}, {"PLEX_URL", "http://127.0.0.1:32400/a=b"},
+	{"PLEXAPI_HEADER_DEVICE_NAME", "Jörg,%+@~"}, {"KOMETA_PLEX_TOKEN", ""}}
+
 // evalIn runs the printed text in a real shell and reads each variable back.
-func evalIn(t *testing.T, shell []string, script string, vs []envVar) []string {
+func evalIn(t *testing.T, shell []string, script string, vs []envVar, environ ...string) []string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "env")
 	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
@@ -28,7 +32,7 @@ func evalIn(t *testing.T, shell []string, script string, vs []envVar) []string {
 	}
 	args := append(append([]string(nil), shell[1:]...), strings.ReplaceAll(shell[0], "FILE", file))
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "NAMES="+names(vs))
+	cmd.Env = append(append(os.Environ(), environ...), "NAMES="+names(vs))
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%v: %v\n%s", args, err, script)
@@ -52,13 +56,16 @@ func TestEnvFormatsRoundTripInRealShells(t *testing.T) {
 		values []envVar
 	}{
 		{"sh", "sh", []string{`. FILE; for n in $NAMES; do eval "printf '%s\0' \"\$$n\""; done`, "sh", "-c"}, awkward},
-		{"dotenv", "sh", []string{`set -a; . FILE; for n in $NAMES; do eval "printf '%s\0' \"\$$n\""; done`, "sh", "-c"},
-			[]envVar{{"PLEX_TOKEN", `a "b" $HOME \ c`}, {"PLEX_URL", "http://127.0.0.1:1/x y"}}},
+		{"dotenv", "sh", []string{`set -a; . FILE; for n in $NAMES; do eval "printf '%s\0' \"\$$n\""; done`, "sh", "-c"}, plain},
+		{"dotenv", "python3", []string{`import os; from dotenv import dotenv_values; v = dotenv_values("FILE"); [print(v[n], end="\0") for n in os.environ["NAMES"].split()]`, "python3", "-c"}, plain},
 		{"fish", "fish", []string{`source FILE; for n in (string split ' ' $NAMES); printf '%s\0' $$n; end`, "fish", "-N", "-c"}, awkward},
 		{"powershell", "pwsh", []string{`. 'FILE'; foreach ($n in $env:NAMES.Split(' ')) { [Console]::Out.Write([Environment]::GetEnvironmentVariable($n) + [char]0) }`, "pwsh", "-NoProfile", "-NonInteractive", "-Command"}, awkward},
 	}
 	for _, sh := range shells {
-		t.Run(sh.format, func(t *testing.T) {
+		t.Run(sh.format+"-"+sh.tool, func(t *testing.T) {
+			if sh.tool == "python3" && exec.Command("python3", "-c", "import dotenv").Run() != nil {
+				t.Skip("python-dotenv is not installed")
+			}
 			if _, err := exec.LookPath(sh.tool); err != nil {
 				if sh.tool == "pwsh" {
 					t.Skip("pwsh is not installed (Debian has no package); the quoting is checked where it is")
@@ -104,14 +111,71 @@ func TestEnvFormatJSONAndDotenvLimits(t *testing.T) {
 			t.Errorf("json: %s = %q, want %q", v.name, m[v.name], v.value)
 		}
 	}
-	if _, err := envFormats["dotenv"]([]envVar{{"PLEX_URL", "it's"}}); err == nil || !strings.Contains(err.Error(), "PLEX_URL") {
-		t.Errorf("dotenv with a quote: %v, want a refusal naming the variable", err)
+}
+
+func TestEnvFormatDotenvIsUnquotedAndRefusesWhatReadersDisagreeOn(t *testing.T) {
+	text, err := envFormats["dotenv"]([]envVar{{"PLEX_TOKEN", "aB3-x_Y9zQ"}, {"PLEX_URL", "http://127.0.0.1:32400"}})
+	if want := "PLEX_TOKEN=aB3-x_Y9zQ\nPLEX_URL=http://127.0.0.1:32400\n"; err != nil || text != want {
+		t.Errorf("dotenv = %q, %v; want %q (unquoted: docker --env-file keeps quotes in the value)", text, err, want)
+	}
+	for _, bad := range []string{"it's", `a"b`, "a`b", "a b", " a", "a\t", "a#b", "$HOME", "${HOME}", `a\b`, "two\nlines", "a\rb"} {
+		_, err := envFormats["dotenv"]([]envVar{{"PLEX_TOKEN", "ok"}, {"PLEXAPI_HEADER_DEVICE_NAME", bad}})
+		if err == nil || !strings.Contains(err.Error(), "PLEXAPI_HEADER_DEVICE_NAME") || !strings.Contains(err.Error(), "--format sh or json") {
+			t.Errorf("dotenv with %q: %v, want a refusal naming the variable and suggesting sh or json", bad, err)
+		}
+	}
+}
+
+// What env does not set, it unsets: after `eval "$(plexlink env --server A)"` and then
+// `eval "$(plexlink env)"`, no URL of A is left next to the new token.
+func TestEnvFormatsUnsetStaleVariablesInRealShells(t *testing.T) {
+	set := []envVar{{"PLEX_TOKEN", "new"}, {"PLEXAPI_AUTH_SERVER_TOKEN", "new"}, {"KOMETA_PLEX_TOKEN", "new"}}
+	for _, sh := range []struct {
+		format, tool string
+		argv         []string
+	}{
+		{"sh", "sh", []string{`. FILE; for n in $NAMES; do eval "printf '%s\0' \"\${$n-<unset>}\""; done`, "sh", "-c"}},
+		{"fish", "fish", []string{`source FILE; for n in (string split ' ' $NAMES); if set -q $n; printf '%s\0' $$n; else; printf '<unset>\0'; end; end`, "fish", "-N", "-c"}},
+	} {
+		t.Run(sh.format, func(t *testing.T) {
+			testenv.RequireTool(t, sh.tool, sh.tool)
+			text, err := envFormats[sh.format](set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := make([]envVar, len(handoffVars))
+			stale := []string{}
+			for i, n := range handoffVars {
+				all[i] = envVar{n, "<unset>"}
+				stale = append(stale, n+"=stale")
+			}
+			copy(all, set)
+			got := evalIn(t, sh.argv, text, all, stale...)
+			for i, v := range all {
+				if at(got, i) != v.value {
+					t.Errorf("%s after eval: %s = %q, want %q\n%s", sh.format, v.name, at(got, i), v.value, text)
+				}
+			}
+		})
 	}
 }
 
 func TestChildEnvReplacesAndMarks(t *testing.T) {
 	got := childEnv([]string{"PATH=/bin", "PLEX_TOKEN=old", "PLEXLINK_EXEC=", "HOME=/h"}, []envVar{{"PLEX_TOKEN", "new"}})
 	want := []string{"PATH=/bin", "HOME=/h", "PLEX_TOKEN=new", "PLEXLINK_EXEC=1"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("childEnv = %q, want %q", got, want)
+	}
+}
+
+// exec owns the whole hand-off table: a variable it does not set does not reach the child.
+func TestChildEnvDropsStaleHandoffVariables(t *testing.T) {
+	base := []string{"PATH=/bin"}
+	for _, n := range handoffVars {
+		base = append(base, n+"=stale")
+	}
+	got := childEnv(append(base, "PLEXAPI_HEADER_PLATFORM=kept"), setAll(nil, tokenVars, "t", "t", "t"))
+	want := []string{"PATH=/bin", "PLEXAPI_HEADER_PLATFORM=kept", "PLEX_TOKEN=t", "PLEXAPI_AUTH_SERVER_TOKEN=t", "KOMETA_PLEX_TOKEN=t", "PLEXLINK_EXEC=1"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("childEnv = %q, want %q", got, want)
 	}

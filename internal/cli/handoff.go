@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -161,16 +162,16 @@ func serverNames(list []servers.Server) string {
 	return strings.Join(names, ", ")
 }
 
-// vars are the environment variables tools read (docs/PLEX-TV-TOOLS.md), for this choice.
+// vars are the environment variables tools read (docs/PLEX-TV-TOOLS.md), for this choice:
+// those of the hand-off table it sets; the others are removed (exec) or unset (env).
 func (c choice) vars() []envVar {
 	tok := c.token.Reveal()
-	vs := []envVar{{"PLEX_TOKEN", tok}, {"PLEXAPI_AUTH_SERVER_TOKEN", tok}, {"KOMETA_PLEX_TOKEN", tok}}
+	vs := setAll(nil, tokenVars, tok, tok, tok)
 	if c.url != "" {
-		vs = append(vs, envVar{"PLEX_URL", c.url}, envVar{"PLEXAPI_AUTH_SERVER_BASEURL", c.url}, envVar{"KOMETA_PLEX_URL", c.url})
+		vs = setAll(vs, urlVars, c.url, c.url, c.url)
 	}
 	if id := c.identity; id != nil {
-		vs = append(vs, envVar{"PLEXAPI_HEADER_IDENTIFIER", id.ClientID}, envVar{"PLEXAPI_HEADER_PRODUCT", id.Product},
-			envVar{"PLEXAPI_HEADER_DEVICE_NAME", id.DeviceName})
+		vs = setAll(vs, identityVars, id.ClientID, id.Product, id.DeviceName)
 	}
 	return vs
 }
@@ -372,17 +373,21 @@ func cmdExec(g globals, args []string, env Env) int {
 	return runChild(path, argv, childEnv(env.Environ(), c.vars()), env)
 }
 
-// childEnv is the parent's environment with the chosen variables (and the marker) replacing
-// any of the same name.
+// childEnv is the parent's environment without any variable of the hand-off table, with
+// the chosen variables and the marker added: a stale PLEX_URL (from an earlier `eval
+// "$(plexlink env --server …)"`) never reaches the child next to another token.
 func childEnv(base []string, vs []envVar) []string {
 	vs = append(vs, envVar{execMarker, "1"})
-	set := make(map[string]bool, len(vs))
+	drop := make(map[string]bool, len(handoffVars)+len(vs))
+	for _, n := range handoffVars {
+		drop[envKey(n)] = true
+	}
 	for _, v := range vs {
-		set[v.name] = true
+		drop[envKey(v.name)] = true
 	}
 	out := make([]string, 0, len(base)+len(vs))
 	for _, kv := range base {
-		if name, _, _ := strings.Cut(kv, "="); !set[name] {
+		if name, _, _ := strings.Cut(kv, "="); !drop[envKey(name)] {
 			out = append(out, kv)
 		}
 	}
@@ -392,13 +397,30 @@ func childEnv(base []string, vs []envVar) []string {
 	return out
 }
 
+// envKey is how the system compares variable names: Windows ignores case.
+func envKey(name string) string {
+	if runtime.GOOS == "windows" {
+		return strings.ToUpper(name)
+	}
+	return name
+}
+
 // runChild runs the command with stdio passed through and SIGINT/SIGTERM/SIGHUP forwarded,
 // and returns its exit status (128+N when signal N killed it), as a shell would.
+//
+// The child stays in plexlink's process group. A Ctrl-C typed in the terminal whose
+// foreground group that is reaches the child from the terminal itself; forwarding it too
+// would make it a second Ctrl-C, which many tools take as "force quit". So SIGINT is
+// forwarded only while plexlink's group is not the terminal's foreground (no terminal, a
+// background job, a service manager). os/signal does not say who sent a signal, so a
+// `kill -INT` aimed at plexlink alone while it is in the foreground is not passed on.
 func runChild(path string, argv, environ []string, env Env) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = environ
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	tty := openControllingTerminal()
+	defer tty.Close()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -410,6 +432,9 @@ func runChild(path string, argv, environ []string, env Env) int {
 		for {
 			select {
 			case s := <-sigs:
+				if s == os.Interrupt && tty.foreground() {
+					continue // the terminal's Ctrl-C: the child has it already
+				}
 				_ = cmd.Process.Signal(s)
 			case <-done:
 				return

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -201,6 +202,41 @@ func TestToolTokens(t *testing.T) {
 	}
 }
 
+// A hand-off from an earlier `eval "$(plexlink env --server …)"` is in the environment: exec
+// and env without --server must not leave that server's URL (or another tool's identity)
+// next to the token they hand over.
+func TestExecAndEnvDropStaleVariables(t *testing.T) {
+	w, _ := linkedWorld(t)
+	stale := []string{"PLEX_URL=http://127.0.0.1:9/grandma", "PLEXAPI_AUTH_SERVER_BASEURL=http://127.0.0.1:9/grandma",
+		"KOMETA_PLEX_URL=http://127.0.0.1:9/grandma", "PLEXAPI_HEADER_IDENTIFIER=stale-id", "PLEXAPI_HEADER_PRODUCT=stale",
+		"PLEXAPI_HEADER_DEVICE_NAME=stale", "PLEX_TOKEN=stale", "PLEXAPI_AUTH_SERVER_TOKEN=stale", "KOMETA_PLEX_TOKEN=stale"}
+	show := `for n in PLEX_URL PLEXAPI_AUTH_SERVER_BASEURL KOMETA_PLEX_URL PLEXAPI_HEADER_IDENTIFIER PLEXAPI_HEADER_PRODUCT PLEXAPI_HEADER_DEVICE_NAME PLEX_TOKEN; do
+	eval "v=\${$n-unset}"; case $v in unset) echo "$n unset";; *stale*) echo "$n stale";; *) echo "$n fresh";; esac
+done`
+	want := map[string]string{ // with --tool kometa: its identity, no URL
+		"":       "PLEX_URL unset\nPLEXAPI_AUTH_SERVER_BASEURL unset\nKOMETA_PLEX_URL unset\nPLEXAPI_HEADER_IDENTIFIER unset\nPLEXAPI_HEADER_PRODUCT unset\nPLEXAPI_HEADER_DEVICE_NAME unset\nPLEX_TOKEN fresh\n",
+		"kometa": "PLEX_URL unset\nPLEXAPI_AUTH_SERVER_BASEURL unset\nKOMETA_PLEX_URL unset\nPLEXAPI_HEADER_IDENTIFIER fresh\nPLEXAPI_HEADER_PRODUCT fresh\nPLEXAPI_HEADER_DEVICE_NAME fresh\nPLEX_TOKEN fresh\n",
+	}
+	for _, tool := range []string{"", "kometa"} {
+		var flags []string
+		if tool != "" {
+			flags = []string{"--tool", tool}
+		}
+		ex := w.command(append(append([]string{"exec"}, flags...), "--", "sh", "-c", show)...)
+		ex.Env = append(append([]string(nil), w.env...), stale...)
+		out, err := ex.Output()
+		if err != nil || string(out) != want[tool] {
+			t.Errorf("exec %v with stale variables: %v\n%s\nwant\n%s", flags, err, out, want[tool])
+		}
+		ev := exec.Command("sh", append([]string{"-c", `eval "$("$0" env "$@")" || exit 9; ` + show, testenv.Binary(t)}, flags...)...)
+		ev.Env = append(append([]string(nil), w.env...), stale...)
+		out, err = ev.Output()
+		if err != nil || string(out) != want[tool] {
+			t.Errorf("eval of env %v with stale variables: %v\n%s\nwant\n%s", flags, err, out, want[tool])
+		}
+	}
+}
+
 func TestExec(t *testing.T) {
 	testenv.RequireTool(t, "curl", "curl")
 	w, _ := linkedWorld(t)
@@ -235,6 +271,7 @@ echo through`
 
 	// SIGINT sent to plexlink alone reaches the child, and the child's answer is plexlink's.
 	cmd := w.command("exec", "--", "sh", "-c", `trap 'echo got-INT; exit 3' INT; echo ready; while :; do sleep 0.05; done`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // not in a terminal's foreground, even when the tests are
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ package winproto
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 )
@@ -60,22 +61,40 @@ func Write(w io.Writer, m Message) error {
 
 // Read calls f for every well-formed message of this version until r ends, and returns the
 // read error (nil at EOF). Other lines (a library printing to stdout, a newer version) are
-// passed to skip when it is not nil.
+// passed to skip when it is not nil; a line longer than maxLine is skipped up to its
+// newline (skip gets its first maxLine bytes) and reading goes on after it.
 func Read(r io.Reader, f func(Message), skip func(line string)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 512), maxLine)
-	for sc.Scan() {
-		var m Message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil || m.V != Version || (m.Event == "") == (m.Cmd == "") {
-			if skip != nil {
-				skip(sc.Text())
+	br := bufio.NewReaderSize(r, maxLine)
+	for {
+		line, err := readLine(br)
+		if len(line) > 0 || err == nil {
+			var m Message
+			if jerr := json.Unmarshal(line, &m); jerr != nil || m.V != Version || (m.Event == "") == (m.Cmd == "") {
+				if skip != nil {
+					skip(string(line))
+				}
+			} else {
+				f(m)
 			}
-			continue
 		}
-		f(m)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err := sc.Err(); err != nil && err != bufio.ErrTooLong {
-		return err
+}
+
+// readLine returns the next line without its line ending, cut to maxLine bytes: the rest of
+// an overlong line is read and dropped.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	chunk, err := br.ReadSlice('\n')
+	line := append([]byte(nil), chunk...)
+	for err == bufio.ErrBufferFull {
+		_, err = br.ReadSlice('\n')
 	}
-	return nil
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	return line[:min(len(line), maxLine)], err
 }

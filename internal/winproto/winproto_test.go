@@ -38,13 +38,26 @@ func TestRoundTripAndTolerance(t *testing.T) {
 	}
 }
 
-func TestOverlongLineEnds(t *testing.T) {
-	r := strings.NewReader(`{"v":1,"event":"ready"}` + "\n" + strings.Repeat("x", 10000) + "\n" + `{"v":1,"event":"linked"}` + "\n")
-	var got []string
-	if err := Read(r, func(m Message) { got = append(got, m.Event) }, nil); err != nil {
+// An overlong line (10 KiB of a library's output) is skipped; later messages still arrive.
+func TestOverlongLineIsSkipped(t *testing.T) {
+	long := strings.Repeat("x", 10<<10)
+	r := strings.NewReader(`{"v":1,"event":"ready"}` + "\n" + long + "\n" + `{"v":1,"event":"linked"}` + "\r\n" + `{"v":1,"cmd":"quit"}`)
+	var got, skipped []string
+	err := Read(r, func(m Message) { got = append(got, m.Event+m.Cmd) }, func(l string) { skipped = append(skipped, l) })
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, []string{"ready"}) {
-		t.Errorf("read %q: an overlong line must end the stream (it is not this protocol)", got)
+	if !slices.Equal(got, []string{"ready", "linked", "quit"}) {
+		t.Errorf("read %q, want ready, linked, quit: an overlong line must not stop the reader", got)
 	}
+	if len(skipped) != 1 || skipped[0] != long[:maxLine] {
+		t.Errorf("skip got %d lines (first %d bytes), want the overlong one cut to %d bytes", len(skipped), len(at(skipped, 0)), maxLine)
+	}
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
 }
