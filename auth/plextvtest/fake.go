@@ -329,9 +329,10 @@ func (f *Fake) userJSON(tok, host string) map[string]any {
 	if home {
 		homeSize = len(f.homeLocked())
 	}
-	email := any(u.username + "@example.com")
+	email := u.username + "@example.com"
 	if u.username == "" {
-		email = "" // a managed user has neither username nor email
+		// A managed user has no username; the spec requires an email address.
+		email = "managed+" + u.uuid + "@example.com"
 	}
 	return map[string]any{
 		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.name(),
