@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -99,25 +98,8 @@ func decodeLocation(raw json.RawMessage) *Location {
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || m == nil {
 		return nil
 	}
-	str := func(k string) string {
-		var s string
-		if json.Unmarshal(m[k], &s) == nil {
-			return s
-		}
-		var n json.Number
-		if json.Unmarshal(m[k], &n) == nil {
-			return n.String() // postal_code: some sources send 4814, not "4814"
-		}
-		return ""
-	}
-	boolean := func(k string) bool {
-		var b bool
-		if json.Unmarshal(m[k], &b) == nil {
-			return b
-		}
-		b, _ = strconv.ParseBool(str(k))
-		return b
-	}
+	str := func(k string) string { return lenientString(m[k]) } // postal_code: some sources send 4814, not "4814"
+	boolean := func(k string) bool { return lenientBool(m[k]) }
 	return &Location{
 		Code: str("code"), ContinentCode: str("continent_code"), Country: str("country"),
 		City: str("city"), TimeZone: str("time_zone"), PostalCode: str("postal_code"),

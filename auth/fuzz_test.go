@@ -206,3 +206,24 @@ func jsonString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+func FuzzDecodeHomeUsers(f *testing.F) {
+	for _, s := range append(decodeSeeds,
+		`{"id":1,"name":"demo's home","users":[{"id":13692262,"uuid":"dae343c1f45beb4f","title":"demo","username":"demo","admin":true,"restricted":false,"protected":false}]}`,
+		`[{"id":"7","uuid":"u","admin":1,"restricted":"true","protected":"1"}]`,
+		`{"users":[{"uuid":null}]}`, `{"users":{}}`, `[null]`) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		users, err := decodeHomeUsers([]byte(body))
+		noEcho(t, body, err)
+		if err != nil && !errors.Is(err, ErrBadResponse) {
+			t.Fatalf("error %v does not wrap ErrBadResponse", err)
+		}
+		for _, u := range users {
+			if u.UUID == "" {
+				t.Fatalf("accepted a Home user without uuid: %+v", u)
+			}
+		}
+	})
+}

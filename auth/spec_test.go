@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -105,32 +106,81 @@ func TestFakeConformsToSpec(t *testing.T) {
 
 	id := testIdentity.ClientID
 	pinPath := func(p *auth.Pin) string { return "/pins/" + strconv.FormatInt(p.ID, 10) }
+	home := srv.HomeUsers()
+	managed, protected := home[0], home[1]
+	kidTok := srv.HomeUserToken(managed.UUID)
+	linkable, _ := c.CreatePin(ctx, false)
+	switchPath := func(u plextvtest.HomeUser, pin string) string {
+		p := "/home/users/" + u.UUID + "/switch"
+		if pin != "" {
+			p += "?pin=" + pin
+		}
+		return p
+	}
 	cases := []struct {
 		name, method, specPath, path, clientID, token string
 		want                                          int
+		form                                          url.Values
 	}{
-		{"create", "post", "/pins", "/pins", id, "", 201},
-		{"create strong", "post", "/pins", "/pins?strong=true", id, "", 201},
-		{"create without client id", "post", "/pins", "/pins", "", "", 400},
-		{"poll pending", "get", "/pins/{pinID}", pinPath(pending), id, "", 200},
-		{"poll approved", "get", "/pins/{pinID}", pinPath(approved), id, "", 200},
-		{"poll expired", "get", "/pins/{pinID}", pinPath(expired), id, "", 404},
-		{"poll unknown", "get", "/pins/{pinID}", "/pins/12345", id, "", 404},
-		{"poll another client's pin", "get", "/pins/{pinID}", pinPath(pending), "someone-else", "", 404},
-		{"poll without client id", "get", "/pins/{pinID}", pinPath(pending), "", "", 400},
-		{"user", "get", "/user", "/user", id, tok, 200},
-		{"user bad token", "get", "/user", "/user", id, "not-a-token", 401},
-		{"user with a token only", "get", "/user", "/user", "", tok, 200},
-		{"user without a token", "get", "/user", "/user", "", "", 401},
+		{"create", "post", "/pins", "/pins", id, "", 201, nil},
+		{"create strong", "post", "/pins", "/pins?strong=true", id, "", 201, nil},
+		{"create without client id", "post", "/pins", "/pins", "", "", 400, nil},
+		{"poll pending", "get", "/pins/{pinID}", pinPath(pending), id, "", 200, nil},
+		{"poll approved", "get", "/pins/{pinID}", pinPath(approved), id, "", 200, nil},
+		{"poll expired", "get", "/pins/{pinID}", pinPath(expired), id, "", 404, nil},
+		{"poll unknown", "get", "/pins/{pinID}", "/pins/12345", id, "", 404, nil},
+		{"poll another client's pin", "get", "/pins/{pinID}", pinPath(pending), "someone-else", "", 404, nil},
+		{"poll without client id", "get", "/pins/{pinID}", pinPath(pending), "", "", 400, nil},
+		{"user", "get", "/user", "/user", id, tok, 200, nil},
+		{"user bad token", "get", "/user", "/user", id, "not-a-token", 401, nil},
+		{"user with a token only", "get", "/user", "/user", "", tok, 200, nil},
+		{"user without a token", "get", "/user", "/user", "", "", 401, nil},
+		{"user managed", "get", "/user", "/user", "", kidTok, 200, nil},
+		{"resources", "get", "/resources", "/resources?includeHttps=1&includeRelay=1&includeIPv6=1", id, tok, 200, nil},
+		{"resources of a Home user", "get", "/resources", "/resources", "", kidTok, 200, nil},
+		{"resources bad token", "get", "/resources", "/resources", id, "not-a-token", 401, nil},
+		{"ping", "get", "/ping", "/ping", "", tok, 200, nil},
+		{"ping bad token", "get", "/ping", "/ping", id, "not-a-token", 401, nil},
+		{"link", "put", "/pins/link", "/pins/link", id, tok, 204, url.Values{"code": {linkable.Code}}},
+		{"link unknown code", "put", "/pins/link", "/pins/link", id, tok, 404, url.Values{"code": {"ZZZZ"}}},
+		{"link bad token", "put", "/pins/link", "/pins/link", id, "not-a-token", 401, url.Values{"code": {"ZZZZ"}}},
+		{"link without client id", "put", "/pins/link", "/pins/link", "", tok, 400, url.Values{"code": {"ZZZZ"}}},
+		{"home users", "get", "/home/users", "/home/users", id, tok, 200, nil},
+		{"home users of a member", "get", "/home/users", "/home/users", "", kidTok, 200, nil},
+		{"home users bad token", "get", "/home/users", "/home/users", id, "not-a-token", 401, nil},
+		{"switch managed", "post", "/home/users/{uuid}/switch", switchPath(managed, ""), id, tok, 201, nil},
+		{"switch protected", "post", "/home/users/{uuid}/switch", switchPath(protected, plextvtest.ProtectedUserPIN), id, tok, 201, nil},
+		{"switch protected without PIN", "post", "/home/users/{uuid}/switch", switchPath(protected, ""), id, tok, 403, nil},
+		{"switch protected wrong PIN", "post", "/home/users/{uuid}/switch", switchPath(protected, "0000"), id, tok, 403, nil},
+		{"switch unknown", "post", "/home/users/{uuid}/switch", "/home/users/nobody/switch", id, tok, 404, nil},
+		{"switch bad token", "post", "/home/users/{uuid}/switch", switchPath(managed, ""), id, "not-a-token", 401, nil},
+	}
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[strings.ToUpper(tc.method)+" "+tc.specPath] = true
+	}
+	// Every route of the fake that answers JSON has a case (DELETE /users/signout answers
+	// 204 without a body, or the 401 checked by the client tests).
+	for _, r := range []string{plextvtest.RouteCreatePin, "GET /pins/{pinID}", plextvtest.RouteLinkPin, plextvtest.RouteUser,
+		plextvtest.RoutePing, plextvtest.RouteResources, plextvtest.RouteHomeUsers, plextvtest.RouteSwitch} {
+		if !covered[r] {
+			t.Errorf("no conformance case for %s", r)
+		}
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, ctype, body := rawCall(t, strings.ToUpper(tc.method), srv.URL+tc.path, tc.clientID, tc.token)
+			status, ctype, body := rawCallForm(t, strings.ToUpper(tc.method), srv.URL+tc.path, tc.clientID, tc.token, tc.form)
 			if status != tc.want {
 				t.Fatalf("status %d, want %d", status, tc.want)
 			}
 			if !sp.declared(tc.specPath, tc.method)[status] {
 				t.Fatalf("the spec declares no %d for %s %s", status, tc.method, tc.specPath)
+			}
+			if status == http.StatusNoContent {
+				if body != nil {
+					t.Fatalf("204 with a body: %v", body)
+				}
+				return
 			}
 			if !strings.HasPrefix(ctype, "application/json") {
 				t.Fatalf("Content-Type %q", ctype)
@@ -162,7 +212,20 @@ func TestFakeConformsToSpec(t *testing.T) {
 
 func rawCall(t *testing.T, method, url, clientID, token string) (int, string, any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
+	return rawCallForm(t, method, url, clientID, token, nil)
+}
+
+// rawCallForm sends form (if not nil) as an urlencoded body; a body that is empty comes back nil.
+func rawCallForm(t *testing.T, method, target, clientID, token string, form url.Values) (int, string, any) {
+	t.Helper()
+	var rd io.Reader
+	if form != nil {
+		rd = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, target, rd)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	req.Header.Set("Accept", "application/json")
 	if clientID != "" {
 		req.Header.Set("X-Plex-Client-Identifier", clientID)
@@ -176,9 +239,12 @@ func rawCall(t *testing.T, method, url, clientID, token string) (int, string, an
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	if len(data) == 0 {
+		return resp.StatusCode, resp.Header.Get("Content-Type"), nil
+	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("%s %s: body is not JSON: %v", method, url, err)
+		t.Fatalf("%s %s: body is not JSON: %v", method, target, err)
 	}
 	return resp.StatusCode, resp.Header.Get("Content-Type"), v
 }

@@ -20,10 +20,13 @@ import (
 // RunFakeServer implements `plexlink fake-server [--addr 127.0.0.1:0] [--pin-ttl 15m]
 // [--account-token T] [--username U] [--allow-remote] [--hostile [--hostile-ca FILE]]
 // [--fail 'ROUTE=STATUS[:RETRY-AFTER]']…`. It prints one JSON line
-// {"api_url":…,"link_url":…,"account_token":…,"servers":[…]} on stdout once it listens, serves until
-// SIGINT/SIGTERM and returns the exit code. The line also names the fake media servers
-// GET /resources lists ("servers"). --fail makes every request to ROUTE (a Route* name such
-// as "POST /pins") answer STATUS, with Retry-After when given: for end-to-end tests. Strong pins live twice --pin-ttl, as on plex.tv.
+// {"api_url":…,"link_url":…,"account_token":…,"servers":[…],"home_users":[…]} on stdout once it
+// listens, serves until SIGINT/SIGTERM and returns the exit code. The line also names the fake
+// media servers GET /resources lists ("servers") and the members of the demo account's Plex
+// Home other than itself ("home_users": name, restricted, and pin, null for a user without
+// one). --fail makes every request to ROUTE (a Route* name such as "POST /pins") answer
+// STATUS, with Retry-After when given: for end-to-end tests. Strong pins live twice
+// --pin-ttl, as on plex.tv.
 func RunFakeServer(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -89,12 +92,13 @@ func runFakeServer(ctx context.Context, args []string, stdout, stderr io.Writer)
 		names = append(names, m.Name)
 	}
 	line, _ := json.Marshal(struct {
-		APIURL       string   `json:"api_url"`
-		LinkURL      string   `json:"link_url"`
-		AccountToken string   `json:"account_token"`
-		OtherToken   string   `json:"other_account_token"`
-		Servers      []string `json:"servers"`
-	}{srv.URL, srv.LinkURL, srv.AccountToken(), srv.OtherAccountToken(), names})
+		APIURL       string     `json:"api_url"`
+		LinkURL      string     `json:"link_url"`
+		AccountToken string     `json:"account_token"`
+		OtherToken   string     `json:"other_account_token"`
+		Servers      []string   `json:"servers"`
+		HomeUsers    []HomeUser `json:"home_users"`
+	}{srv.URL, srv.LinkURL, srv.AccountToken(), srv.OtherAccountToken(), names, srv.HomeUsers()})
 	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
 		fmt.Fprintf(stderr, "fake-server: %v\n", err)
 		return 1

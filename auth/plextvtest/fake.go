@@ -7,7 +7,6 @@ package plextvtest
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -29,6 +28,11 @@ const (
 	RouteLinkPage  = "GET /link"
 	RouteLinkForm  = "POST /link"
 	RouteAvatar    = "GET /users/{uuid}/avatar"
+	RouteHomeUsers = "GET /home/users"
+	RouteSwitch    = "POST /home/users/{uuid}/switch"
+	// The v1 XML API python-plexapi uses for Home users (https://plex.tv/api/home/users).
+	RouteHomeUsersV1 = "GET /api/home/users"
+	RouteSwitchV1    = "POST /api/home/users/{id}/switch"
 )
 
 const (
@@ -72,6 +76,8 @@ type Fake struct {
 	accountToken  string
 	user          account
 	other         account             // a second account, to relink as someone else
+	managed       account             // Home user: managed (restricted), no PIN
+	protected     account             // Home user: a full account with a Home PIN
 	otherToken    string              // its own token (PUT /pins/link with it approves as other)
 	owners        map[string]*account // tokens of accounts other than user
 	tokens        map[string]bool     // every token that GET /user accepts
@@ -94,8 +100,19 @@ type Fake struct {
 type account struct {
 	id       int64
 	uuid     string
-	username string
+	username string // "" for a managed user, who has only a title
+	title    string // "" → username
 	joined   time.Time
+	// Plex Home: the demo account is the Home's admin; managed and protected are its members.
+	admin, restricted bool
+	pin               string // the Home PIN; "" when the user is not protected
+}
+
+func (a *account) name() string {
+	if a.title != "" {
+		return a.title
+	}
+	return a.username
 }
 
 type pin struct {
@@ -113,8 +130,12 @@ type pin struct {
 func New(opts ...Option) *Fake {
 	f := &Fake{
 		now: time.Now, ttl: DefaultPinTTL, strongTTL: DefaultStrongPinTTL,
-		user:   account{id: 13692262, uuid: "dae343c1f45beb4f", username: DefaultUsername},
-		other:  account{id: 27413981, uuid: "f3b1c2d4a5e6f708", username: "other"},
+		user:  account{id: 13692262, uuid: "dae343c1f45beb4f", username: DefaultUsername},
+		other: account{id: 27413981, uuid: "f3b1c2d4a5e6f708", username: "other"},
+		managed: account{id: 31415926, uuid: "a1b2c3d4e5f60718", title: ManagedUserTitle,
+			restricted: true},
+		protected: account{id: 27182818, uuid: "0f1e2d3c4b5a6978", username: ProtectedUserName,
+			pin: ProtectedUserPIN},
 		owners: map[string]*account{},
 		tokens: map[string]bool{}, pins: map[int64]*pin{}, nextID: firstPinID,
 		counts: map[string]int{}, lastHeader: map[string]http.Header{}, faults: map[string][]*faultRun{},
@@ -132,7 +153,8 @@ func New(opts ...Option) *Fake {
 	f.owners[f.otherToken] = &f.other
 	f.issued = append(f.issued, f.accountToken, f.otherToken)
 	f.user.joined = f.now().Add(-365 * 24 * time.Hour).Truncate(time.Second)
-	f.other.joined = f.user.joined
+	f.user.admin = true
+	f.other.joined, f.managed.joined, f.protected.joined = f.user.joined, f.user.joined, f.user.joined
 	return f
 }
 
@@ -175,6 +197,11 @@ func (f *Fake) IssuedTokens() []string {
 	out := append([]string(nil), f.issued...)
 	for _, m := range f.servers {
 		out = append(out, m.AccessToken)
+		for _, u := range f.homeLocked() {
+			if tok := m.AccessTokenFor(u.uuid); tok != "" {
+				out = append(out, tok)
+			}
+		}
 	}
 	return out
 }
@@ -229,12 +256,10 @@ func (f *Fake) approveLocked(code string, linkPage bool, owner *account) (string
 	if linkPage && p.strong {
 		return "", errStrongCode
 	}
-	p.token = randomString(20, alnum)
-	f.tokens[p.token] = true
-	if owner != nil && owner != &f.user {
-		f.owners[p.token] = owner
+	if owner == nil {
+		owner = &f.user
 	}
-	f.issued = append(f.issued, p.token)
+	p.token = f.mintLocked(owner)
 	return p.token, nil
 }
 
@@ -292,48 +317,47 @@ func (f *Fake) pinJSON(p *pin, qrBase string) map[string]any {
 	}
 }
 
-// userJSON renders GET /user with every field the spec marks required.
-// The thumb points back at this fake, so nothing a test or demo does reaches the internet.
+// userJSON renders GET /user (and a Home switch) for the token's account with every field
+// the spec marks required. The thumb points back at this fake, so nothing a test or demo
+// does reaches the internet.
 func (f *Fake) userJSON(tok, host string) map[string]any {
 	u := f.user
 	if o := f.owners[tok]; o != nil {
 		u = *o
 	}
+	home, homeSize := f.inHome(&u), 1
+	if home {
+		homeSize = len(f.homeLocked())
+	}
+	email := u.username + "@example.com"
+	if u.username == "" {
+		// A managed user has no username; the spec requires an email address.
+		email = "managed+" + u.uuid + "@example.com"
+	}
 	return map[string]any{
-		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.username,
-		"friendlyName": u.username, "email": u.username + "@example.com",
+		"id": u.id, "uuid": u.uuid, "username": u.username, "title": u.name(),
+		"friendlyName": u.name(), "email": email,
 		"thumb":     "http://" + host + "/users/" + u.uuid + "/avatar?c=1",
 		"authToken": tok, "adsConsent": nil, "adsConsentReminderAt": nil, "adsConsentSetAt": nil,
 		"anonymous": false, "backupCodesCreated": false, "confirmed": true, "country": "NL",
 		"emailOnlyAuth": false, "experimentalFeatures": false, "entitlements": []string{},
-		"guest": false, "hasPassword": true, "home": false, "homeAdmin": false, "homeSize": 1,
-		"joinedAt": u.joined.Unix(), "locale": nil, "mailingListActive": false,
+		"guest": false, "hasPassword": u.username != "", "home": home, "homeAdmin": home && u.admin,
+		"homeSize": homeSize, "joinedAt": u.joined.Unix(), "locale": nil, "mailingListActive": false,
 		"mailingListStatus": "unsubscribed", "maxHomeSize": 15,
 		"profile": map[string]any{
 			"autoSelectAudio": true, "defaultAudioLanguage": "en", "defaultSubtitleLanguage": "en",
 			"autoSelectSubtitle": 0, "defaultSubtitleAccessibility": 0, "defaultSubtitleForced": 0,
 			"watchedIndicator": 1, "mediaReviewsVisibility": 0,
 		},
-		"protected": false, "rememberExpiresAt": f.now().Add(30 * 24 * time.Hour).Unix(),
-		"restricted": false, "scrobbleTypes": "", "services": []any{},
+		"protected": u.pin != "", "rememberExpiresAt": f.now().Add(30 * 24 * time.Hour).Unix(),
+		"restricted": u.restricted, "roles": []string{}, "scrobbleTypes": "", "services": []any{},
+		"subscriptions": []any{},
 		"subscription": map[string]any{
 			"active": false, "subscribedAt": nil, "status": "Inactive", "paymentService": nil,
 			"plan": nil, "features": []string{},
 		},
 		"subscriptionDescription": nil, "twoFactorEnabled": false, "attributionPartner": nil,
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status, code int, msg string) {
-	writeJSON(w, status, map[string]any{
-		"errors": []map[string]any{{"code": code, "message": msg, "status": status}},
-	})
 }
 
 const (

@@ -36,6 +36,11 @@ func TestRunFakeServer(t *testing.T) {
 		AccountToken string   `json:"account_token"`
 		OtherToken   string   `json:"other_account_token"`
 		Servers      []string `json:"servers"`
+		HomeUsers    []struct {
+			Name       string  `json:"name"`
+			Restricted bool    `json:"restricted"`
+			PIN        *string `json:"pin"`
+		} `json:"home_users"`
 	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	dec.DisallowUnknownFields()
@@ -44,6 +49,10 @@ func TestRunFakeServer(t *testing.T) {
 	}
 	if start.OtherToken == "" || start.OtherToken == start.AccountToken {
 		t.Errorf("startup line has no second account's token")
+	}
+	if h := start.HomeUsers; len(h) != 2 || h[0].Name != plextvtest.ManagedUserTitle || !h[0].Restricted || h[0].PIN != nil ||
+		h[1].Name != plextvtest.ProtectedUserName || h[1].Restricted || h[1].PIN == nil || *h[1].PIN != plextvtest.ProtectedUserPIN {
+		t.Errorf("startup line's home_users: %+v", h)
 	}
 	info := map[string]string{"api_url": start.APIURL, "link_url": start.LinkURL, "account_token": start.AccountToken}
 	if strings.Join(start.Servers, "|") != plextvtest.OwnedServerName+"|"+plextvtest.SharedServerName+"|"+plextvtest.OfflineServerName {
@@ -55,6 +64,7 @@ func TestRunFakeServer(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", info["api_url"]+"/pins", nil)
 	req.Header.Set("X-Plex-Client-Identifier", clientID)
+	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func (f *Fake) applyFault(w http.ResponseWriter, r *http.Request, fl Fault, real
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(fl.Body))
 	default:
-		writeError(w, status, status, http.StatusText(status))
+		writeError(w, r, status, status, http.StatusText(status))
 	}
 	return true
 }

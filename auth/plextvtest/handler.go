@@ -1,6 +1,7 @@
 package plextvtest
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.inflight.Add(1)
 	defer f.inflight.Done()
-	route, pinID := routeOf(r)
+	route, key := routeOf(r)
 	var fault *Fault
 	if route != "" {
 		f.counts[route]++
@@ -27,14 +28,19 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 
-	if fault != nil && f.applyFault(w, r, *fault, func(w http.ResponseWriter) { f.serve(w, r, route, pinID) }) {
+	if fault != nil && f.applyFault(w, r, *fault, func(w http.ResponseWriter) { f.serve(w, r, route, key) }) {
 		return
 	}
-	f.serve(w, r, route, pinID)
+	f.serve(w, r, route, key)
 }
 
-func routeOf(r *http.Request) (route string, pinID string) {
+// routeOf names the request's route; key is the {id} of a pin or the {uuid}/{id} of a
+// Home switch.
+func routeOf(r *http.Request) (route string, key string) {
 	p := r.URL.Path
+	if route, key := homeRoute(r); route != "" {
+		return route, key
+	}
 	switch {
 	case p == "/link" || p == "/link/":
 		switch r.Method {
@@ -65,9 +71,12 @@ func routeOf(r *http.Request) (route string, pinID string) {
 
 // tokenOnly routes are answered with just a valid X-Plex-Token, as plex.tv does for the
 // plex.tv SDK's getTokenDetails and for curl one-liners; the PIN calls need a client id.
-var tokenOnly = map[string]bool{RouteUser: true, RouteSignOut: true, RoutePing: true, RouteResources: true}
+var tokenOnly = map[string]bool{RouteUser: true, RouteSignOut: true, RoutePing: true, RouteResources: true,
+	RouteHomeUsers: true, RouteSwitch: true, RouteHomeUsersV1: true, RouteSwitchV1: true}
 
-func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string) {
+// Every answer is JSON when the request's Accept asks for it and XML otherwise, as on
+// plex.tv (see xml.go for the element and attribute names).
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, key string) {
 	switch route {
 	case RouteLinkPage, RouteLinkForm:
 		f.serveLinkPage(w, r)
@@ -77,12 +86,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 		_, _ = w.Write(avatarPNG())
 		return
 	case "":
-		writeError(w, http.StatusNotFound, 404, "Not Found")
+		writeError(w, r, http.StatusNotFound, 404, "Not Found")
 		return
 	}
 	clientID := r.Header.Get("X-Plex-Client-Identifier")
 	if clientID == "" && !tokenOnly[route] {
-		writeError(w, http.StatusBadRequest, 1000, "X-Plex-Client-Identifier is missing")
+		writeError(w, r, http.StatusBadRequest, 1000, "X-Plex-Client-Identifier is missing")
 		return
 	}
 	tok := r.Header.Get("X-Plex-Token")
@@ -93,55 +102,54 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, route, pinID string
 	switch route {
 	case RouteCreatePin:
 		p := f.newPinLocked(parseBool(r.URL.Query().Get("strong")), clientID, r.Header.Get("X-Plex-Product"))
-		writeJSON(w, http.StatusCreated, f.pinJSON(p, qrBase))
+		respond(w, r, http.StatusCreated, "pin", f.pinJSON(p, qrBase))
 	case RoutePin:
-		id, _ := strconv.ParseInt(pinID, 10, 64)
+		id, _ := strconv.ParseInt(key, 10, 64)
 		p := f.pins[id]
 		// Another client's pin is indistinguishable from a missing one.
 		if p == nil || p.clientID != clientID {
-			writeError(w, http.StatusNotFound, 1020, errUnknownCode.msg)
+			writeError(w, r, http.StatusNotFound, 1020, errUnknownCode.msg)
 			return
 		}
 		if !f.now().Before(p.expires) && !f.answerExpired {
 			delete(f.pins, id)
-			writeError(w, http.StatusNotFound, 1020, errUnknownCode.msg)
+			writeError(w, r, http.StatusNotFound, 1020, errUnknownCode.msg)
 			return
 		}
-		writeJSON(w, http.StatusOK, f.pinJSON(p, qrBase))
-	case RouteLinkPin:
+		respond(w, r, http.StatusOK, "pin", f.pinJSON(p, qrBase))
+	default:
 		if !f.tokens[tok] {
-			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
+			writeError(w, r, http.StatusUnauthorized, 1001, "User could not be authenticated")
 			return
 		}
+		f.serveWithToken(w, r, route, key, tok)
+	}
+}
+
+// serveWithToken answers the routes that need a valid token (checked by the caller).
+func (f *Fake) serveWithToken(w http.ResponseWriter, r *http.Request, route, key, tok string) {
+	switch route {
+	case RouteLinkPin:
 		if _, err := f.approveLocked(r.FormValue("code"), false, f.accountOf(tok)); err != nil {
-			writeError(w, http.StatusNotFound, 1020, errUnknownCode.msg)
+			writeError(w, r, http.StatusNotFound, 1020, errUnknownCode.msg)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case RoutePing:
-		if !f.tokens[tok] {
-			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
+		if !wantsJSON(r) {
+			// python-plexapi's MyPlexAccount.ping() reads the root element's text.
+			writeXML(w, http.StatusOK, []byte(xml.Header+"<pong>true</pong>\n"))
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"pong": true})
 	case RouteResources:
-		if !f.tokens[tok] {
-			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
-			return
-		}
-		writeJSON(w, http.StatusOK, f.resourcesJSON())
+		respond(w, r, http.StatusOK, "MediaContainer", f.resourcesJSON(f.accountOf(tok)))
 	case RouteUser:
-		if !f.tokens[tok] {
-			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
-			return
-		}
-		writeJSON(w, http.StatusOK, f.userJSON(tok, r.Host))
+		respond(w, r, http.StatusOK, "user", f.userJSON(tok, r.Host))
 	case RouteSignOut:
-		if !f.tokens[tok] {
-			writeError(w, http.StatusUnauthorized, 1001, "User could not be authenticated")
-			return
-		}
 		delete(f.tokens, tok)
 		w.WriteHeader(http.StatusNoContent)
+	default:
+		f.serveHome(w, r, route, key, tok)
 	}
 }

@@ -1,8 +1,6 @@
 package plextvtest
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,12 +28,15 @@ type MediaServer struct {
 	// URL is where the server answers (http://127.0.0.1:P); "" for one that never answers.
 	URL string
 
-	conns    []map[string]any
-	hs, ths  *http.Server // plain http; https (hostile Studio only)
-	anyPath  bool         // answers the identity at any path (hostile)
-	mu       sync.Mutex
-	hits     map[string]int // path → requests, any token
-	requests []Request
+	conns   []map[string]any
+	hs, ths *http.Server // plain http; https (hostile Studio only)
+	anyPath bool         // answers the identity at any path (hostile)
+	// homeTokens: Home user uuid → that user's access token (servers shared in the Home).
+	homeTokens map[string]string
+	homeConns  []map[string]any // the connections a Home user is given (see startMediaServers)
+	mu         sync.Mutex
+	hits       map[string]int // path → requests, any token
+	requests   []Request
 }
 
 // Hits reports how many requests the server received for path.
@@ -86,6 +87,7 @@ func (f *Fake) ServeMediaServers() (stop func(), err error) {
 //   - Grandma's Plex (shared by "grandma"): a local candidate that a client must skip (local
 //     addresses of someone else's server are someone else's LAN), an IPv6 candidate on a
 //     closed port, and a remote one that answers.
+//     It is shared with both Home users (each with an access token of their own).
 //   - Old NAS (owned, offline): closed ports, and a remote address that accepts connections
 //     and never answers, so a client's probe timeout is exercised.
 func (f *Fake) startMediaServers() error {
@@ -122,6 +124,14 @@ func (f *Fake) startMediaServers() error {
 		conn("https", "::1", dead[2], fmt.Sprintf("https://[::1]:%d", dead[2]), false, false, true),
 		conn("http", "127.0.0.1", gp, fmt.Sprintf("http://127.0.0.1:%d", gp), false, false, false),
 	}
+	// A Home user does not own Living Room, so clients skip its local candidates
+	// (python-plexapi's preferred_connections does): they get a remote one that answers.
+	living.homeConns = []map[string]any{
+		living.conns[0],
+		conn("http", "127.0.0.1", lp, fmt.Sprintf("http://127.0.0.1:%d", lp), false, false, false),
+		living.conns[2],
+	}
+	living.shareWithHome(&f.managed, &f.protected)
 	nas.conns = []map[string]any{
 		conn("https", "127.0.0.1", dead[3], fmt.Sprintf("https://127.0.0.1:%d", dead[3]), true, false, false),
 		conn("https", "127.0.0.1", hp, fmt.Sprintf("https://127.0.0.1:%d", hp), false, false, false),
@@ -215,8 +225,10 @@ func conn(proto, addr string, port int, uri string, local, relay, ipv6 bool) map
 		"local": local, "relay": relay, "IPv6": ipv6}
 }
 
-// ServeHTTP answers /identity and / like a Plex Media Server, JSON when asked for it and
-// XML otherwise, only with the server's own token (header or query parameter).
+// ServeHTTP answers /, /identity and the library paths (library.go) like a Plex Media
+// Server, JSON when asked for it and XML otherwise, only with one of the server's tokens
+// (header or query parameter): its AccessToken or the access token of a Home user it is
+// shared with.
 func (m *MediaServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == RequestsPath {
 		m.serveRequests(w)
@@ -230,58 +242,108 @@ func (m *MediaServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.hits[r.URL.Path]++
 	m.requests = append(m.requests, Request{URI: r.RequestURI, Token: tok != "", TLS: r.TLS != nil})
 	m.mu.Unlock()
-	if r.URL.Path != "/identity" && r.URL.Path != "/" && !m.anyPath {
+	known := r.URL.Path == "/identity" || r.URL.Path == "/" || isLibraryPath(r.URL.Path)
+	if !known && !m.anyPath {
 		http.NotFound(w, r)
 		return
 	}
-	if tok != m.AccessToken {
+	if !m.accepts(tok) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>")
 		return
 	}
-	type container struct {
-		XMLName           xml.Name `json:"-" xml:"MediaContainer"`
-		Size              int      `json:"size" xml:"size,attr"`
-		Claimed           bool     `json:"claimed" xml:"claimed,attr"`
-		MachineIdentifier string   `json:"machineIdentifier" xml:"machineIdentifier,attr"`
-		Version           string   `json:"version" xml:"version,attr"`
-		FriendlyName      string   `json:"friendlyName,omitempty" xml:"friendlyName,attr,omitempty"`
-	}
-	c := container{Claimed: true, MachineIdentifier: m.MachineID, Version: m.Version}
-	if r.URL.Path == "/" {
-		c.FriendlyName = m.Name
-	}
-	if r.Header.Get("Accept") == "application/json" {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"MediaContainer": c})
+	if m.serveLibrary(w, r) {
 		return
 	}
-	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
-	fmt.Fprint(w, xml.Header)
-	_ = xml.NewEncoder(w).Encode(c)
+	c := map[string]any{"size": 0, "claimed": true, "machineIdentifier": m.MachineID, "version": m.Version}
+	if r.URL.Path == "/" {
+		c["friendlyName"] = m.Name
+		c["myPlex"] = true
+		c["platform"] = "Linux"
+		c["platformVersion"] = "6.1.0"
+		c["multiuser"] = true
+		c["allowSharing"] = m.Owned
+	}
+	respondPMS(w, r, c)
 }
 
-// resourcesJSON renders GET /resources: the media servers plus a player, which clients
-// must filter out, with every field docs/PLEX-TV-TOOLS.md lists.
-func (f *Fake) resourcesJSON() []map[string]any {
-	seen := f.now().UTC().Add(-time.Minute).Format(time.RFC3339)
-	out := []map[string]any{}
-	for _, m := range f.servers {
-		ownerID, source := any(nil), any(nil)
-		if !m.Owned {
-			ownerID, source = 24681357, m.Owner
+func isLibraryPath(p string) bool { return p == "/library" || strings.HasPrefix(p, "/library/") }
+
+// accepts reports whether tok is one of the server's tokens.
+func (m *MediaServer) accepts(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if tok == m.AccessToken {
+		return true
+	}
+	for _, t := range m.homeTokens {
+		if t == tok {
+			return true
 		}
-		out = append(out, map[string]any{
+	}
+	return false
+}
+
+// AccessTokenFor returns the access token a Home user (by uuid) sends to this server, ""
+// when the server is not shared with that user.
+func (m *MediaServer) AccessTokenFor(userUUID string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.homeTokens[userUUID]
+}
+
+// shareWithHome gives each Home user an access token of their own for this server.
+func (m *MediaServer) shareWithHome(users ...*account) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.homeTokens == nil {
+		m.homeTokens = map[string]string{}
+	}
+	for _, u := range users {
+		m.homeTokens[u.uuid] = randomString(20, alnum)
+	}
+}
+
+// resourcesJSON renders GET /resources for the token's account, with every field
+// docs/PLEX-TV-TOOLS.md lists. The main account (and the second one) see the media servers
+// plus a player, which clients must filter out; a Home user sees only the servers shared
+// with them in the Home, each with that user's own access token.
+func (f *Fake) resourcesJSON(acct *account) []map[string]any {
+	seen := f.now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	device := func(m *MediaServer) map[string]any {
+		return map[string]any{
 			"name": m.Name, "product": "Plex Media Server", "productVersion": m.Version,
 			"platform": "Linux", "platformVersion": "6.1.0", "device": "PC",
 			"clientIdentifier": m.MachineID, "createdAt": seen, "lastSeenAt": seen,
-			"provides": "server", "ownerId": ownerID, "sourceTitle": source,
+			"provides": "server", "ownerId": nil, "sourceTitle": nil,
 			"publicAddress": "127.0.0.1", "accessToken": m.AccessToken, "owned": m.Owned,
 			"home": false, "synced": false, "relay": true, "presence": m.Presence,
 			"httpsRequired": false, "publicAddressMatches": true, "dnsRebindingProtection": false,
 			"natLoopbackSupported": false, "connections": m.conns,
-		})
+		}
+	}
+	out := []map[string]any{}
+	if f.inHome(acct) && !acct.admin {
+		for _, m := range f.servers {
+			if tok := m.AccessTokenFor(acct.uuid); tok != "" {
+				d := device(m)
+				d["owned"], d["home"], d["ownerId"], d["sourceTitle"] = false, true, f.user.id, f.user.username
+				d["accessToken"], d["connections"] = tok, m.homeConns
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for _, m := range f.servers {
+		d := device(m)
+		if !m.Owned {
+			d["ownerId"], d["sourceTitle"] = 24681357, m.Owner
+		}
+		out = append(out, d)
 	}
 	out = append(out, map[string]any{
 		"name": "Firefox", "product": "Plex Web", "productVersion": "4.145.1",
