@@ -1,7 +1,9 @@
 # Plex Link — build, run and test. `make run` and `make test` are all a new user needs.
 SHELL := /bin/bash
 GO ?= go
+# The two programs: the command line (pure Go, CGO_ENABLED=0) and the desktop app (Fyne, cgo).
 BIN ?= plexlink
+DESKTOP_BIN ?= plexlink-desktop
 
 # Debian/Ubuntu packages. Build: cgo + the X11/GL headers Fyne's GLFW driver needs.
 BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxrandr-dev \
@@ -20,7 +22,7 @@ PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-ut
 SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
-.PHONY: all deps deps-build deps-test build run test vet fmt-check clean bench \
+.PHONY: all deps deps-build deps-test build run test vet fmt-check clean bench crossbuild \
         deps-package fyne-tool package package-smoke fuzz reliability-doc
 
 all: build
@@ -34,10 +36,22 @@ deps-test:
 	@./packaging/apt-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
 
 build: deps-build
-	$(GO) build -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/plexlink
+	$(GO) build -o $(DESKTOP_BIN) .
 
 run: build
-	./$(BIN)
+	./$(DESKTOP_BIN)
+
+# The command line for every machine it ships for (pure Go, no C compiler): dist/cross/.
+CROSS_TARGETS := linux/amd64 linux/arm64 linux/arm/7 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
+crossbuild:
+	@set -e; for t in $(CROSS_TARGETS); do \
+		os=$${t%%/*}; rest=$${t#*/}; arch=$${rest%%/*}; arm=$${rest#*/}; [ "$$arm" = "$$rest" ] && arm=; \
+		ext=; [ $$os = windows ] && ext=.exe; \
+		out=dist/cross/plexlink_$${os}_$${arch}$${arm:+v$$arm}$$ext; \
+		echo "== $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$$arm $(GO) build -trimpath -ldflags "-s -w" -o $$out ./cmd/plexlink; \
+	done
 
 vet:
 	$(GO) vet ./...
@@ -74,7 +88,7 @@ reliability-doc: deps-test
 	PLEXLINK_UPDATE_DOCS=1 $(GO) test -race -count=1 -run TestFaultMatrix ./internal/reliability/
 
 clean:
-	rm -f $(BIN)
+	rm -f $(BIN) $(DESKTOP_BIN)
 
 # Benchmarks against bench/reference (a bare Fyne app), not tests: timings never fail the
 # build. Builds both, runs them under Xvfb with a private D-Bus session, gnome-keyring and a

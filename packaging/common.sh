@@ -7,7 +7,7 @@ APP_ID="io.github.plexlink.PlexLink"
 # The version lives in FyneApp.toml only; everything else reads it from there.
 VERSION="$(sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$ROOT/FyneApp.toml")"
 [ -n "$VERSION" ] || { echo "packaging: no Version in FyneApp.toml" >&2; exit 1; }
-LDFLAGS_VERSION="-X codeberg.org/plexlink/plexlink/internal/cli.Version=$VERSION"
+LDFLAGS_VERSION="-X codeberg.org/plexlink/plexlink/internal/settings.Version=$VERSION"
 GOBIN_DIR="$($GO env GOBIN)"
 [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$($GO env GOPATH | cut -d: -f1)/bin"
 FYNE="${FYNE:-$GOBIN_DIR/fyne}"

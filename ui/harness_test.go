@@ -38,13 +38,11 @@ func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, app: &recApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
 		logs: &testenv.SyncBuffer{}, opened: make(chan string, 16)}
-	o := Options{
-		Backend: b,
-		Logger:  slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OpenURL: func(u string) error {
-			h.opened <- u
-			return nil
-		},
+	o := Options{Backend: b}
+	o.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.OpenURL = func(u string) error {
+		h.opened <- u
+		return nil
 	}
 	if tweak != nil {
 		tweak(&o)

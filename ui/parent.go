@@ -1,24 +1,15 @@
 package ui
 
 import (
-	"io"
-
+	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
-
-// Parent is the tray process that started this window (`plexlink window`). The window
-// obeys its commands, reports what changed, and quits when closed or when the tray goes.
-type Parent struct {
-	Start    string    // winproto.CmdShow, CmdLink or CmdUnlink: what the user asked the tray for
-	Commands io.Reader // the tray's commands (the process's stdin)
-	Events   io.Writer // events for the tray (the process's stdout)
-}
 
 // startParent starts the goroutines that speak winproto with the tray: one writes events
 // in order (a slow pipe never blocks the UI goroutine), one reads commands. When the tray
 // goes away (its end of stdin closes) the window quits: a window without its tray could
 // not be reached again.
-func (c *Controller) startParent(p *Parent) {
+func (c *Controller) startParent(p *app.Parent) {
 	c.events = make(chan string, 32)
 	go func() {
 		for ev := range c.events {

@@ -28,12 +28,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
+	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/theme"
 	"github.com/pkg/browser"
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
@@ -57,46 +58,24 @@ type Backend interface {
 
 var _ Backend = (*account.Service)(nil)
 
-// Options configure the app. Service is the normal backend; Backend, when set, replaces it.
+// Options configure the window: what the desktop app starts it with (app.WindowOptions,
+// taken as it is: Service, OpenURL, Logger, LinkLock, Autostart, Parent, Clipboard), plus
+// what only the window and its tests set. Backend, when set, replaces Service. Under a tray
+// (Parent set) the Clipboard is only asked whether a secret copy is possible: the tray
+// copies, so the copy outlives this window.
 type Options struct {
-	Service     *account.Service
+	app.WindowOptions
 	Backend     Backend
-	Title       string             // "" → "Plex Link"
-	OpenURL     func(string) error // nil → browser.OpenURL
-	HealthEvery time.Duration      // 0 → 6h
-	Logger      *slog.Logger       // nil → slog.Default()
-	QuitTimeout time.Duration      // how long Quit waits for the engine to stop; 0 → 5s
-	Icon        fyne.Resource      // app icon (notifications) and window icon; main.go passes Icon.png; nil → Fyne's logo
-	WindowIcon  fyne.Resource      // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
-	Ready       func(*Controller)  // Run calls it before the event loop (e.g. to wire single-instance Show)
-	Parent      *Parent            // the tray process this window belongs to; nil: the window is the app
-	// LinkLock is taken for every link run so a terminal `plexlink link` and the window never
-	// poll at once; its error is shown as is. stop is called when an unlink elsewhere needs
-	// the run to end. nil → no lock.
-	LinkLock  func(stop func()) (unlock func(), err error)
-	Autostart Autostart // nil → no "Start at login" choice (demo, tests)
-	// Clipboard copies the token marked as a secret and clears it after 10 s (internal/tray's
-	// X11 clipboard); nil or unavailable → the Fyne clipboard, unmarked. Under a tray the
-	// tray copies instead, so the copy outlives this window.
-	Clipboard SecretClipboard
-}
-
-// SecretClipboard is a clipboard that can mark a copy as secret (see Options.Clipboard).
-type SecretClipboard interface {
-	Unavailable() string
-	CopySecret(text string, clearAfter time.Duration) error
-	Close()
+	Title       string            // "" → "Plex Link"
+	HealthEvery time.Duration     // 0 → 6h
+	QuitTimeout time.Duration     // how long Quit waits for the engine to stop; 0 → 5s
+	Icon        fyne.Resource     // app icon (notifications) and window icon; main.go passes Icon.png; nil → Fyne's logo
+	WindowIcon  fyne.Resource     // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
+	Ready       func(*Controller) // Run calls it before the event loop (e.g. to wire single-instance Show)
 }
 
 // clipboardClearAfter is how long a copied token stays on the clipboard.
 const clipboardClearAfter = 10 * time.Second
-
-// Autostart turns starting at login on and off; internal/desktop implements it per OS.
-type Autostart interface {
-	Enabled() (bool, error)
-	Enable() error
-	Disable() error
-}
 
 // Controller owns the window, the screen it shows and the work behind it.
 type Controller struct {
@@ -215,7 +194,7 @@ func Run(o Options) int {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := app.NewWithID(desktop.AppID)
+	a := fyneapp.NewWithID(desktop.AppID)
 	c := NewController(a, o)
 	if o.Ready != nil {
 		o.Ready(c)

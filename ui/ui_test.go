@@ -18,6 +18,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
@@ -550,7 +551,7 @@ func TestParentGoneQuits(t *testing.T) {
 
 // parentPipes plays the tray: commands go in through a pipe, events are collected.
 type parentPipes struct {
-	parent *Parent
+	parent *app.Parent
 	w      *io.PipeWriter
 	events *testenv.SyncBuffer
 }
@@ -559,7 +560,7 @@ func newParentPipes(t *testing.T, start string) *parentPipes {
 	r, w := io.Pipe()
 	t.Cleanup(func() { w.Close() })
 	p := &parentPipes{w: w, events: &testenv.SyncBuffer{}}
-	p.parent = &Parent{Start: start, Commands: r, Events: p.events}
+	p.parent = &app.Parent{Start: start, Commands: r, Events: p.events}
 	return p
 }
 

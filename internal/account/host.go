@@ -60,8 +60,8 @@ func (s *Service) checkConfiguredHost() error {
 	return s.checkHost(c)
 }
 
-// accountToken is the stored account token, provided it may go to the configured host.
-func (s *Service) accountToken() (auth.Token, storage.Config, error) {
+// AccountToken is the stored account token, provided it may go to the configured host.
+func (s *Service) AccountToken() (auth.Token, storage.Config, error) {
 	tok, err := s.Tokens.Load()
 	if err != nil {
 		return "", storage.Config{}, err

@@ -123,7 +123,7 @@ func (s *Service) toolToken(ctx context.Context, name string) (ToolHandout, erro
 	if err := CheckToolName(name); err != nil {
 		return h, err
 	}
-	acct, c, err := s.accountToken()
+	acct, c, err := s.AccountToken()
 	if err != nil {
 		return h, err
 	}

@@ -1,12 +1,15 @@
-// Package cli is the command-line face of plexlink: link, status, token, unlink,
-// fake-server, demo. It never creates a Fyne app, so every command works over SSH and in
-// scripts with no display; the tray app is reached through the GUI callback main.go passes.
+// Package cli is the `plexlink` command line (cmd/plexlink): link, status, token, servers,
+// env, exec, tools, unlink, demo, fake-server. It is pure Go — no Fyne, no tray, no cgo —
+// so it runs in any terminal and on any machine (a NAS, a Raspberry Pi, a Windows console).
+// The desktop app is the other program (the root main.go, internal/app).
+//
+// Commands are a table in the style of the GitHub CLI: newCmdX builds the cobra command and
+// binds its flags, xRun runs it against the factory's account service and prints. A run
+// function prints its own errors and returns the exit code.
 package cli
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,13 +17,13 @@ import (
 	"runtime"
 	"strings"
 
-	"codeberg.org/plexlink/plexlink/internal/account"
-	"codeberg.org/plexlink/plexlink/internal/desktop"
-	"codeberg.org/plexlink/plexlink/internal/tray"
-)
+	"github.com/spf13/cobra"
 
-// Version is the app version, set at build time with -ldflags "-X ...cli.Version=…".
-var Version = "0.1.0"
+	"codeberg.org/plexlink/plexlink/auth/plextvtest"
+	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/settings"
+	"codeberg.org/plexlink/plexlink/storage"
+)
 
 // Exit codes shared by all commands.
 const (
@@ -31,82 +34,89 @@ const (
 	exitInterrupted = 130
 )
 
-// GUIOptions is what the tray app needs from the command line.
-type GUIOptions struct {
-	Service    *account.Service
-	Background bool
-	Demo       bool
-	OpenURL    func(string) error
-	Logger     *slog.Logger
-	// Instance receives "show" requests from later launches; nil when single-instance
-	// detection is unavailable.
-	Instance *desktop.Instance
-	// LinkLock keeps the window and a terminal `plexlink link` from linking at once.
-	LinkLock func(stop func()) (unlock func(), err error)
-	// Autostart is nil in the demo and in builds run from a temporary directory.
-	Autostart *Autostart
-	// Window is set in the window process a tray started (`plexlink window`); nil for the
-	// one-process window of a session without a tray.
-	Window *WindowIO
-	// Clipboard copies the token as a secret (the same X11 clipboard the tray uses).
-	Clipboard tray.Clipboard
-}
-
 // Env is the process's outside world, injectable for tests.
 type Env struct {
 	Stdout, Stderr io.Writer
-	Getenv         func(string) string
-	Environ        func() []string // the environment `exec` passes on; nil → os.Environ
-	// GUI starts the tray app and returns its exit code; nil in builds without a GUI.
-	GUI func(GUIOptions) int
-	// TrayIcons are the tray process's icons; without them the GUI runs as one window.
-	TrayIcons TrayIcons
-	// BeforeCommand runs once a command (not the tray app) is chosen, before it runs.
-	BeforeCommand func()
+	Getenv         func(string) string // nil → os.Getenv
+	Environ        func() []string     // the environment `exec` passes on; nil → os.Environ
+	// Open builds the account service for the settings; nil → the real one (the OS
+	// keychain, config.json, plex.tv). In-process tests pass one over storage.MemoryStore
+	// and the fake plex.tv.
+	Open func(settings.Settings) (*account.Service, error)
+	// Desktop runs the desktop app with args (`plexlink demo`); nil → look for it beside
+	// this program and on PATH.
+	Desktop func(args []string) int
 }
 
-// globals are the settings every command accepts, before or after the command name.
-type globals struct {
-	serverURL  string
-	linkURL    string
-	background bool
+// factory is what every command is built with: the process's Env and the settings the
+// persistent flags fill in.
+type factory struct {
+	env Env
+	st  settings.Settings
 }
 
-func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.serverURL, "server-url", g.serverURL, "plex.tv API base URL (env PLEXLINK_SERVER_URL)")
-	fs.StringVar(&g.linkURL, "link-url", g.linkURL, "link page base URL; the app opens <base>/?pin=CODE (env PLEXLINK_LINK_URL)")
+// service opens the account service for the settings.
+func (f *factory) service() (*account.Service, error) {
+	if f.env.Open != nil {
+		return f.env.Open(f.st)
+	}
+	return f.st.Open(f.env.Stderr)
 }
 
-const usage = `Plex Link keeps your Plex token in the OS keychain.
+// accountToken reads only the stored account token: no config, no network (`plexlink
+// token` is called often by scripts).
+func (f *factory) accountToken() (string, error) {
+	if f.env.Open != nil {
+		svc, err := f.env.Open(f.st)
+		if err != nil {
+			return "", err
+		}
+		return svc.Tokens.Load()
+	}
+	return storage.NewKeychain(f.st.KeyringService()).Load()
+}
 
-Usage:
-  plexlink [--background]         start the tray app (no window with --background)
-  plexlink link [--no-browser] [--strong]
-                                  link a Plex account from the terminal
-  plexlink status [--json] [--offline]
-                                  show the linked account and whether plex.tv accepts the token
-  plexlink token [--server S] [--tool T]
-                                  print the token (for scripts: curl -H "X-Plex-Token: $(plexlink token)");
-                                  --server: that server's own access token; --tool: a token for that tool alone
-  plexlink servers [--json]       your Plex Media Servers and the URL that answers from here
-  plexlink env [--server S] [--tool T] [--format sh|fish|powershell|dotenv|json]
-                                  print PLEX_TOKEN, PLEX_URL, PLEXAPI_*, KOMETA_* for eval
-  plexlink exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]
-                                  run COMMAND with those variables in its environment only
-  plexlink tools [--json]         list the tools with a token of their own
-  plexlink tools revoke NAME      sign a tool's token out on plex.tv and remove it
-  plexlink unlink [--sign-out]    remove the token and the tools' tokens (--sign-out also invalidates them on plex.tv)
-  plexlink demo [--pin-ttl 15m]   the tray app against a built-in fake plex.tv (offline; keychain service plexlink-demo)
-  plexlink fake-server [flags]    run the fake plex.tv on loopback (see plexlink fake-server --help)
-  plexlink version                print the version
-  plexlink help                   show this help
+// logger logs to stderr at info level, or debug with PLEXLINK_LOG=debug.
+func (f *factory) logger() *slog.Logger {
+	level := slog.LevelInfo
+	if f.env.Getenv("PLEXLINK_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(f.env.Stderr, &slog.HandlerOptions{Level: level}))
+}
 
-Settings (flags go before or after the command):
-  --server-url URL   plex.tv API base (env PLEXLINK_SERVER_URL, default https://plex.tv/api/v2)
-  --link-url URL     link page base (env PLEXLINK_LINK_URL, default https://plex.tv/link)
-  PLEXLINK_KEYRING_SERVICE   keychain service name (default plexlink)
-URLs must be https, or http on a loopback address.
-`
+// exitError is an exit code whose message was already printed.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// exit turns a run function's exit code into what cobra's RunE returns.
+func exit(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return exitError(code)
+}
+
+// usageError reports a bad invocation of cmd: the message, then cmd's usage, exit 2.
+func (f *factory) usageError(cmd *cobra.Command, msg string) int {
+	fmt.Fprintf(f.env.Stderr, "plexlink: %s\n\n%s", msg, cmd.UsageString())
+	return exitUsage
+}
+
+// noArgs refuses positional arguments with the message scripts have always seen.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+func fail(env Env, code int, format string, args ...any) int {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(env.Stderr, "plexlink: %s\n", strings.TrimSpace(msg))
+	return code
+}
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, env Env) int {
@@ -116,106 +126,96 @@ func Main(args []string, env Env) int {
 	if env.Environ == nil {
 		env.Environ = os.Environ
 	}
-	g := globals{serverURL: env.Getenv("PLEXLINK_SERVER_URL"), linkURL: env.Getenv("PLEXLINK_LINK_URL")}
-	fs := newFlagSet("plexlink", env)
-	g.register(fs)
-	fs.BoolVar(&g.background, "background", false, "start the tray app without showing the window")
-	showVersion := fs.Bool("version", false, "print the version")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
-	}
-	if *showVersion {
-		return cmdVersion(env)
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return runGUI(ctxBackground(), g, env, false)
-	}
-	if g.background {
-		return usageError(env, "--background starts the tray app and takes no command")
-	}
-	cmd, cmdArgs := rest[0], rest[1:]
-	if env.BeforeCommand != nil && cmd != "demo" && cmd != "window" {
-		env.BeforeCommand()
-	}
-	switch cmd {
-	case "link":
-		return cmdLink(g, cmdArgs, env)
-	case "status":
-		return cmdStatus(g, cmdArgs, env)
-	case "token":
-		return cmdToken(g, cmdArgs, env)
-	case "unlink":
-		return cmdUnlink(g, cmdArgs, env)
-	case "servers":
-		return cmdServers(g, cmdArgs, env)
-	case "env":
-		return cmdEnv(g, cmdArgs, env)
-	case "exec":
-		return cmdExec(g, cmdArgs, env)
-	case "tools":
-		return cmdTools(g, cmdArgs, env)
-	case "demo":
-		return cmdDemo(g, cmdArgs, env)
-	case "window": // started by the tray process, not listed in the usage
-		return cmdWindow(g, cmdArgs, env)
-	case "fake-server":
-		return cmdFakeServer(cmdArgs, env)
-	case "version":
-		if code, ok := parse(newFlagSet("version", env), cmdArgs, env); !ok {
-			return code
-		}
-		return cmdVersion(env)
-	case "help":
-		fmt.Fprint(env.Stdout, usage)
+	f := &factory{env: env, st: settings.FromEnv(env.Getenv)}
+	root := newCmdRoot(f)
+	root.SetArgs(args)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	cmd, err := root.ExecuteC()
+	var code exitError
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.As(err, &code):
+		return int(code)
 	default:
-		return usageError(env, fmt.Sprintf("unknown command %q", cmd))
-	}
-}
-
-func newFlagSet(name string, env Env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by parse
-	return fs
-}
-
-// parse parses flags; on failure it returns the exit code to use. -h prints usage to
-// stdout and succeeds (exit 0): asking for help is not an error.
-func parse(fs *flag.FlagSet, args []string, env Env) (int, bool) {
-	return parseArgs(fs, args, env, fs.Name() == "plexlink")
-}
-
-// parseArgs is parse for a command that takes arguments after its flags (withArgs).
-func parseArgs(fs *flag.FlagSet, args []string, env Env, withArgs bool) (int, bool) {
-	err := fs.Parse(args)
-	if err == nil {
-		if !withArgs && fs.NArg() > 0 {
-			return usageError(env, fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))), false
+		// cobra's own complaints: an unknown command or flag, wrong arguments.
+		if cmd == nil {
+			cmd = root
 		}
-		return 0, true
+		return f.usageError(cmd, err.Error())
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(env.Stdout, usage)
-		return exitOK, false
+}
+
+func newCmdRoot(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "plexlink",
+		Short: "Plex Link keeps your Plex token in the OS keychain and hands it to the tools you run",
+		Long: `Plex Link keeps your Plex token in the OS keychain and hands it to the tools you run.
+
+The desktop app (tray icon and window) is the other program: plexlink-desktop, or Plex Link
+in your applications.`,
+		Version:       settings.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// No Args validator: cobra's own check names an unknown command and suggests the
+		// nearest ("did you mean"). A run with no command prints the help.
 	}
-	return usageError(env, err.Error()), false
+	root.SetVersionTemplate(versionLine())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	// The flags win over the environment (settings.FromEnv), which fills f.st first.
+	var serverURL, linkURL string
+	pf := root.PersistentFlags()
+	pf.StringVar(&serverURL, "server-url", "", "plex.tv API base (env PLEXLINK_SERVER_URL; default https://plex.tv/api/v2); https, or http on loopback")
+	pf.StringVar(&linkURL, "link-url", "", "link page base; the browser opens <base>/?pin=CODE (env PLEXLINK_LINK_URL; default https://plex.tv/link)")
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if cmd.Flags().Changed("server-url") {
+			f.st.ServerURL = serverURL
+		}
+		if cmd.Flags().Changed("link-url") {
+			f.st.LinkURL = linkURL
+		}
+	}
+	root.AddGroup(&cobra.Group{ID: "account", Title: "Your Plex account:"}, &cobra.Group{ID: "tools", Title: "Handing Plex to other tools:"})
+	for _, c := range []*cobra.Command{newCmdLink(f), newCmdStatus(f), newCmdToken(f), newCmdUnlink(f)} {
+		c.GroupID = "account"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newCmdServers(f), newCmdEnv(f), newCmdExec(f), newCmdTools(f)} {
+		c.GroupID = "tools"
+		root.AddCommand(c)
+	}
+	root.AddCommand(newCmdDemo(f), newCmdFakeServer(f), newCmdVersion())
+	root.SetHelpCommandGroupID("")
+	root.SetCompletionCommandGroupID("")
+	return root
 }
 
-func usageError(env Env, msg string) int {
-	fmt.Fprintf(env.Stderr, "plexlink: %s\n\n%s", msg, usage)
-	return exitUsage
+func versionLine() string {
+	return fmt.Sprintf("plexlink {{.Version}} (%s, %s/%s)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func cmdVersion(env Env) int {
-	fmt.Fprintf(env.Stdout, "plexlink %s (%s, %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return exitOK
+func newCmdVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "plexlink %s (%s, %s/%s)\n", settings.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		},
+	}
 }
 
-func fail(env Env, code int, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	fmt.Fprintf(env.Stderr, "plexlink: %s\n", strings.TrimSpace(msg))
-	return code
+func newCmdFakeServer(f *factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "fake-server [flags]",
+		Short: "Run the fake plex.tv (and fake media servers) on loopback; prints its URLs as one JSON line",
+		Long: `Run the fake plex.tv on loopback, with three fake Plex Media Servers. It prints one JSON
+line ({"api_url":…,"link_url":…,"account_token":…,…}); point plexlink at it with
+PLEXLINK_SERVER_URL and PLEXLINK_LINK_URL. ` + "`plexlink fake-server --help`" + ` lists its flags.`,
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exit(plextvtest.RunFakeServer(args, f.env.Stdout, f.env.Stderr))
+		},
+	}
 }
-
-func ctxBackground() context.Context { return context.Background() }

@@ -14,26 +14,36 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pkg/browser"
-
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/settings"
 	"codeberg.org/plexlink/plexlink/storage"
+	"github.com/spf13/cobra"
 )
 
 // checkTimeout bounds a status check against plex.tv: a script waiting on `status` should
 // get "could not check" quickly rather than hang on a dead network.
 const checkTimeout = 10 * time.Second
 
-func cmdLink(g globals, args []string, env Env) int {
-	fs := newFlagSet("link", env)
-	g.register(fs)
-	noBrowser := fs.Bool("no-browser", false, "do not open a browser; just print the code and URL")
-	strong := fs.Bool("strong", false, "use a strong code and the app.plex.tv sign-in page")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+type linkOptions struct{ noBrowser, strong bool }
+
+func newCmdLink(f *factory) *cobra.Command {
+	o := &linkOptions{}
+	cmd := &cobra.Command{
+		Use:   "link",
+		Short: "Link a Plex account from the terminal: shows the code, opens the browser, waits, stores",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return exit(linkRun(f, o)) },
 	}
-	svc, err := newService(g, env)
+	cmd.Flags().BoolVar(&o.noBrowser, "no-browser", false, "do not open a browser; just print the code and URL (e.g. over SSH)")
+	cmd.Flags().BoolVar(&o.strong, "strong", false, "use a strong code and the app.plex.tv sign-in page")
+	return cmd
+}
+
+func linkRun(f *factory, o *linkOptions) int {
+	env := f.env
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -45,7 +55,7 @@ func cmdLink(g globals, args []string, env Env) int {
 	defer stop()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	unlock, err := linkLock(keyringService(g, env), newLogger(env), func() { cancel(errStoppedByUnlink) })
+	unlock, err := f.st.LinkLock(f.logger(), func() { cancel(settings.ErrStoppedByUnlink) })
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -53,9 +63,9 @@ func cmdLink(g globals, args []string, env Env) int {
 
 	p := newProgress(env.Stdout, isTerminal(env.Stdout))
 	defer p.stop()
-	opts := account.LinkOptions{Strong: *strong, OnEvent: p.event}
-	if !*noBrowser {
-		opts.OpenURL = openBrowser
+	opts := account.LinkOptions{Strong: o.strong, OnEvent: p.event}
+	if !o.noBrowser {
+		opts.OpenURL = desktop.OpenBrowser
 	}
 	out := svc.Link(ctx, opts)
 	p.stop()
@@ -72,8 +82,8 @@ func cmdLink(g globals, args []string, env Env) int {
 	case account.NotSaved:
 		return retrySave(out, env)
 	case account.Cancelled:
-		if errors.Is(context.Cause(ctx), errStoppedByUnlink) {
-			return fail(env, exitFailure, "%v; nothing was stored", errStoppedByUnlink)
+		if errors.Is(context.Cause(ctx), settings.ErrStoppedByUnlink) {
+			return fail(env, exitFailure, "%v; nothing was stored", settings.ErrStoppedByUnlink)
 		}
 		return fail(env, exitInterrupted, "%s", out.Summary())
 	case account.Expired, account.Rejected:
@@ -106,12 +116,6 @@ func retrySave(out account.Outcome, env Env) int {
 	}
 }
 
-// openBrowser runs pkg/browser with its chatter discarded: it copies the browser's own
-// output to ours, which would garble the terminal progress line.
-func openBrowser(url string) error {
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	return browser.OpenURL(url)
-}
 
 // statusJSON is the stable, documented shape of `plexlink status --json`.
 type statusJSON struct {
@@ -129,15 +133,25 @@ type statusJSON struct {
 	ServerURL  *string `json:"server_url,omitempty"`
 }
 
-func cmdStatus(g globals, args []string, env Env) int {
-	fs := newFlagSet("status", env)
-	g.register(fs)
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	offline := fs.Bool("offline", false, "do not ask plex.tv whether the token still works")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+type statusOptions struct{ asJSON, offline bool }
+
+func newCmdStatus(f *factory) *cobra.Command {
+	o := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the linked account and whether plex.tv accepts the token",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return exit(statusRun(f, o)) },
 	}
-	out := statusJSON{Service: keyringService(g, env)}
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&o.offline, "offline", false, "do not ask plex.tv whether the token still works")
+	return cmd
+}
+
+func statusRun(f *factory, o *statusOptions) int {
+	env := f.env
+	asJSON, offline := &o.asJSON, &o.offline
+	out := statusJSON{Service: f.st.KeyringService()}
 	emit := func(code int, human func()) int {
 		if *asJSON {
 			_ = json.NewEncoder(env.Stdout).Encode(out)
@@ -146,7 +160,7 @@ func cmdStatus(g globals, args []string, env Env) int {
 		}
 		return code
 	}
-	svc, err := newService(g, env)
+	svc, err := f.service()
 	if err != nil {
 		out.Error = err.Error()
 		return emit(exitFailure, func() { fail(env, exitFailure, "%v", err) })
@@ -203,27 +217,34 @@ func cmdStatus(g globals, args []string, env Env) int {
 	})
 }
 
-func cmdToken(g globals, args []string, env Env) int {
-	fs := newFlagSet("token", env)
-	g.register(fs)
-	var h handoffFlags
-	h.register(fs)
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+func newCmdToken(f *factory) *cobra.Command {
+	h := &handoffFlags{}
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print the token and a newline, nothing else (--server: that server's own token; --tool: a token for that tool alone)",
+		Example: `  curl -H "X-Plex-Token: $(plexlink token)" https://plex.tv/api/v2/user`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error { return exit(tokenRun(f, h)) },
 	}
+	h.register(f, cmd)
+	return cmd
+}
+
+func tokenRun(f *factory, h *handoffFlags) int {
+	env := f.env
 	if err := h.check(); err != nil {
 		return report(env, err)
 	}
 	var tok string
 	if h.server == "" && h.tool == "" {
 		// Only the keychain: no config, no network, no GUI, so scripts can call this often.
-		t, err := storage.NewKeychain(keyringService(g, env)).Load()
+		t, err := f.accountToken()
 		if err != nil {
 			return report(env, plexError(err))
 		}
 		tok = t
 	} else {
-		svc, err := newService(g, env)
+		svc, err := f.service()
 		if err != nil {
 			return fail(env, exitFailure, "%v", err)
 		}
@@ -242,14 +263,21 @@ func cmdToken(g globals, args []string, env Env) int {
 	return exitOK
 }
 
-func cmdUnlink(g globals, args []string, env Env) int {
-	fs := newFlagSet("unlink", env)
-	g.register(fs)
-	signOut := fs.Bool("sign-out", false, "also invalidate the token on plex.tv")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+func newCmdUnlink(f *factory) *cobra.Command {
+	var signOut bool
+	cmd := &cobra.Command{
+		Use:   "unlink",
+		Short: "Remove the token and the tools' tokens from this computer (--sign-out: also invalidate them on plex.tv)",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return exit(unlinkRun(f, signOut)) },
 	}
-	svc, err := newService(g, env)
+	cmd.Flags().BoolVar(&signOut, "sign-out", false, "also invalidate the tokens on plex.tv")
+	return cmd
+}
+
+func unlinkRun(f *factory, signOut bool) int {
+	env := f.env
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -261,7 +289,7 @@ func cmdUnlink(g globals, args []string, env Env) int {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	res, err := svc.Unlink(ctx, *signOut)
+	res, err := svc.Unlink(ctx, signOut)
 	if err != nil {
 		return fail(env, exitFailure, "unlink failed: %v", err)
 	}
@@ -271,7 +299,7 @@ func cmdUnlink(g globals, args []string, env Env) int {
 	if n := len(res.ToolsRemoved); n > 0 {
 		fmt.Fprintf(env.Stdout, "Removed the tokens of %d tool(s): %s.\n", n, strings.Join(res.ToolsRemoved, ", "))
 	}
-	if *signOut && st.Linked {
+	if signOut && st.Linked {
 		if res.SignedOut {
 			fmt.Fprintln(env.Stdout, "Signed out on plex.tv.")
 		} else {

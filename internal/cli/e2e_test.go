@@ -391,8 +391,9 @@ func TestBadInvocations(t *testing.T) {
 		want string
 	}{
 		{[]string{"frobnicate"}, 2, "unknown command"},
-		{[]string{"--nope"}, 2, "flag provided but not defined"},
-		{[]string{"link", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"--nope"}, 2, "unknown flag: --nope"},
+		{[]string{"link", "--bogus"}, 2, "unknown flag: --bogus"},
+		{[]string{"stauts"}, 2, "Did you mean this?\n\tstatus"},
 		{[]string{"token", "extra"}, 2, "unexpected argument"},
 		{[]string{"--server-url", "http://plex.example.com/api/v2", "status"}, 1, "https"},
 		{[]string{"--link-url", "ftp://127.0.0.1/link", "link"}, 1, "https"},

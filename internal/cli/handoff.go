@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"codeberg.org/plexlink/plexlink/internal/servers"
 	"codeberg.org/plexlink/plexlink/internal/termtext"
 	"codeberg.org/plexlink/plexlink/storage"
+	"github.com/spf13/cobra"
 )
 
 // handoffTimeout bounds a command that asks plex.tv and then probes servers.
@@ -179,9 +179,11 @@ func (c choice) vars() []envVar {
 // handoffFlags are --server and --tool, shared by token, env and exec.
 type handoffFlags struct{ server, tool string }
 
-func (h *handoffFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&h.server, "server", "", "a server's name or machine id: its own access token (and, for env/exec, its URL)")
-	fs.StringVar(&h.tool, "tool", "", "a tool's own token, minted on first use (names: a-z 0-9 . _ -)")
+func (h *handoffFlags) register(f *factory, cmd *cobra.Command) {
+	cmd.Flags().StringVar(&h.server, "server", "", "a server's name or machine id: its own access token (and, for env/exec, its URL)")
+	cmd.Flags().StringVar(&h.tool, "tool", "", "a tool's own token, minted on first use (names: a-z 0-9 . _ -)")
+	_ = cmd.RegisterFlagCompletionFunc("server", f.completeServers)
+	_ = cmd.RegisterFlagCompletionFunc("tool", f.completeTools)
 }
 
 func (h handoffFlags) check() error {
@@ -217,14 +219,21 @@ type connectionJSON struct {
 	Skipped bool   `json:"skipped,omitempty"`
 }
 
-func cmdServers(g globals, args []string, env Env) int {
-	fs := newFlagSet("servers", env)
-	g.register(fs)
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+func newCmdServers(f *factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "servers",
+		Short: "Your Plex Media Servers, who owns them, and the URL that answers from here",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return exit(serversRun(f, asJSON)) },
 	}
-	svc, err := newService(g, env)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func serversRun(f *factory, asJSON bool) int {
+	env := f.env
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -255,7 +264,7 @@ func cmdServers(g globals, args []string, env Env) int {
 		}
 		out = append(out, j)
 	}
-	if *asJSON {
+	if asJSON {
 		// The names are whatever the servers' owners chose: escaped, C1 and DEL too.
 		b, _ := json.Marshal(out)
 		_, _ = env.Stdout.Write(append(termtext.EscapeJSON(b), '\n'))
@@ -294,23 +303,33 @@ func printList(env Env, asJSON bool, v any, empty string, header []string, rows 
 	return exitOK
 }
 
-func cmdEnv(g globals, args []string, env Env) int {
-	fs := newFlagSet("env", env)
-	g.register(fs)
-	var h handoffFlags
-	h.register(fs)
-	format := fs.String("format", "sh", "sh, fish, powershell, dotenv or json")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
+func newCmdEnv(f *factory) *cobra.Command {
+	h := &handoffFlags{}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "env",
+		Short: "Print PLEX_TOKEN, PLEX_URL, PLEXAPI_*, KOMETA_* for eval (and unset the ones not set)",
+		Example: `  eval "$(plexlink env --server "Living Room")"
+  plexlink env --tool kometa --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return exit(envRun(f, cmd, h, format)) },
 	}
-	render, ok := envFormats[*format]
+	h.register(f, cmd)
+	cmd.Flags().StringVar(&format, "format", "sh", "sh, fish, powershell, dotenv or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"sh", "fish", "powershell", "dotenv", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func envRun(f *factory, cmd *cobra.Command, h *handoffFlags, format string) int {
+	env := f.env
+	render, ok := envFormats[format]
 	if !ok {
-		return usageError(env, fmt.Sprintf("env: unknown --format %q (sh, fish, powershell, dotenv, json)", *format))
+		return f.usageError(cmd, fmt.Sprintf("env: unknown --format %q (sh, fish, powershell, dotenv, json)", format))
 	}
 	if err := h.check(); err != nil {
 		return report(env, err)
 	}
-	svc, err := newService(g, env)
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -331,27 +350,34 @@ func cmdEnv(g globals, args []string, env Env) int {
 	return exitOK
 }
 
-func cmdExec(g globals, args []string, env Env) int {
-	fs := newFlagSet("exec", env)
-	g.register(fs)
-	var h handoffFlags
-	h.register(fs)
-	force := fs.Bool("force", false, "run even inside another `plexlink exec`")
+func newCmdExec(f *factory) *cobra.Command {
+	h := &handoffFlags{}
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]",
+		Short: "Run COMMAND with those variables in its environment only",
+		Example: `  plexlink exec --server "Living Room" --tool kometa -- python3 kometa.py --run`,
+		RunE: func(cmd *cobra.Command, argv []string) error { return exit(execRun(f, cmd, h, force, argv)) },
+	}
 	// Flags stop at `--` or the command's name; what follows is the command, untouched.
-	if code, ok := parseArgs(fs, args, env, true); !ok {
-		return code
-	}
-	argv := fs.Args()
+	cmd.Flags().SetInterspersed(false)
+	h.register(f, cmd)
+	cmd.Flags().BoolVar(&force, "force", false, "run even inside another `plexlink exec`")
+	return cmd
+}
+
+func execRun(f *factory, cmd *cobra.Command, h *handoffFlags, force bool, argv []string) int {
+	env := f.env
 	if len(argv) == 0 {
-		return usageError(env, "exec: no command given (plexlink exec [--server S] [--tool T] -- COMMAND ARGS…)")
+		return f.usageError(cmd, "exec: no command given (plexlink exec [--server S] [--tool T] -- COMMAND ARGS…)")
 	}
-	if env.Getenv(execMarker) != "" && !*force {
+	if env.Getenv(execMarker) != "" && !force {
 		return fail(env, exitUsage, "already inside `plexlink exec` (%s is set); pass --force to run another one inside it", execMarker)
 	}
 	if err := h.check(); err != nil {
 		return report(env, err)
 	}
-	svc, err := newService(g, env)
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -464,17 +490,22 @@ type toolJSON struct {
 	LastUsed string `json:"last_used,omitempty"`
 }
 
-func cmdTools(g globals, args []string, env Env) int {
-	if len(args) > 0 && args[0] == "revoke" {
-		return cmdToolsRevoke(g, args[1:], env)
+func newCmdTools(f *factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tools",
+		Short: "List the tools with a token of their own (never the tokens)",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return exit(toolsRun(f, asJSON)) },
 	}
-	fs := newFlagSet("tools", env)
-	g.register(fs)
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	if code, ok := parse(fs, args, env); !ok {
-		return code
-	}
-	svc, err := newService(g, env)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.AddCommand(newCmdToolsRevoke(f))
+	return cmd
+}
+
+func toolsRun(f *factory, asJSON bool) int {
+	env := f.env
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
@@ -495,24 +526,29 @@ func cmdTools(g globals, args []string, env Env) int {
 		out = append(out, j)
 		rows = append(rows, []string{j.Name, j.ClientID, j.Created, j.LastUsed})
 	}
-	return printList(env, *asJSON, out, "No tool has a token of its own yet; `plexlink token --tool NAME` makes one.",
+	return printList(env, asJSON, out, "No tool has a token of its own yet; `plexlink token --tool NAME` makes one.",
 		[]string{"TOOL", "CLIENT ID", "CREATED", "LAST USED"}, rows)
 }
 
-func cmdToolsRevoke(g globals, args []string, env Env) int {
-	fs := newFlagSet("tools revoke", env)
-	g.register(fs)
-	if code, ok := parseArgs(fs, args, env, true); !ok {
-		return code
+func newCmdToolsRevoke(f *factory) *cobra.Command {
+	return &cobra.Command{
+		Use:               "revoke NAME",
+		Short:             "Sign a tool's token out on plex.tv and remove it; the others keep working",
+		ValidArgsFunction: f.completeToolArg,
+		RunE:              func(cmd *cobra.Command, args []string) error { return exit(toolsRevokeRun(f, cmd, args)) },
 	}
-	if fs.NArg() != 1 {
-		return usageError(env, "tools revoke: give exactly one tool name")
+}
+
+func toolsRevokeRun(f *factory, cmd *cobra.Command, args []string) int {
+	env := f.env
+	if len(args) != 1 {
+		return f.usageError(cmd, "tools revoke: give exactly one tool name")
 	}
-	name := fs.Arg(0)
+	name := args[0]
 	if err := account.CheckToolName(name); err != nil {
-		return usageError(env, fmt.Sprintf("tools revoke: %v", err))
+		return f.usageError(cmd, fmt.Sprintf("tools revoke: %v", err))
 	}
-	svc, err := newService(g, env)
+	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}

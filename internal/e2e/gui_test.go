@@ -47,7 +47,8 @@ const notWired = "this build has no tray app"
 // gui is one test's desktop: session, watcher, display, fake plex.tv, fake browser.
 type gui struct {
 	t       *testing.T
-	bin     string
+	bin     string // the desktop app
+	cli     string // the command line, beside it
 	sess    *testenv.Session
 	watcher *testenv.Watcher  // nil without a session bus
 	notify  *testenv.Notifier // nil without a session bus
@@ -64,9 +65,9 @@ type gui struct {
 func newGUI(t *testing.T, withBus bool) *gui {
 	t.Helper()
 	testenv.RequireGUI(t)
-	g := &gui{t: t, bin: testenv.Binary(t)}
+	g := &gui{t: t, bin: testenv.Desktop(t), cli: testenv.Binary(t)}
 	t.Cleanup(g.checkNoLeftovers)
-	g.fake = testenv.StartFakeServer(t, g.bin, "--username", username)
+	g.fake = testenv.StartFakeServer(t, g.cli, "--username", username)
 	g.pids = append(g.pids, g.fake.Pid)
 
 	sess, err := testenv.StartSession()
@@ -467,14 +468,14 @@ func TestGUIStartAtLoginSecondLaunchAndLinkLock(t *testing.T) {
 	// While the window is linking, a terminal `plexlink link` refuses; token and status work.
 	g.click(tray, trayLink)
 	g.waitOpened(1)
-	cli := exec.Command(g.bin, "link", "--no-browser")
+	cli := exec.Command(g.cli, "link", "--no-browser")
 	cli.Env = g.env
 	out, err = cli.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "linking right now") {
 		g.fatal("plexlink link while the window links: %v\n%s\nwant exit 1 saying another Plex Link is linking", err, out)
 	}
-	status := exec.Command(g.bin, "status", "--offline")
+	status := exec.Command(g.cli, "status", "--offline")
 	status.Env = g.env
 	if out, err := status.CombinedOutput(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "Not linked") {
 		g.fatal("plexlink status alongside the GUI: %v\n%s", err, out)
@@ -493,7 +494,8 @@ func TestDemoOffline(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	app, err := testenv.StartApp(g.bin, env, "demo", "--pin-ttl", "2m")
+	// `plexlink demo` starts the desktop app found beside it.
+	app, err := testenv.StartApp(g.cli, env, "demo", "--pin-ttl", "2m")
 	if err != nil {
 		t.Fatal(err)
 	}

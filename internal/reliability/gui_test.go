@@ -62,7 +62,7 @@ func startDesktop(t *testing.T, w *world) *desktop {
 func (d *desktop) launch() {
 	t := d.t
 	t.Helper()
-	app, err := testenv.StartApp(testenv.Binary(t), d.x.Env(d.w.env))
+	app, err := testenv.StartApp(testenv.Desktop(t), d.x.Env(d.w.env))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,19 @@ var buildEnv = os.Environ()
 // -race, like a user's build.
 type build struct {
 	pkg, name string
+	env       []string // added to the build's environment
 
 	once sync.Once
 	path string
 	err  error
 }
 
+// The two programs are built into one directory, as the packages install them: `plexlink
+// demo` looks for the desktop app beside itself.
 var (
-	plexlinkBuild  = &build{pkg: ".", name: "plexlink"}
+	programsDir    = sync.OnceValues(func() (string, error) { return os.MkdirTemp("", "plexlink-programs-") })
+	plexlinkBuild  = &build{pkg: "./cmd/plexlink", name: "plexlink", env: []string{"CGO_ENABLED=0"}}
+	desktopBuild   = &build{pkg: ".", name: "plexlink-desktop"}
 	referenceBuild = &build{pkg: "./bench/reference", name: "reference"}
 )
 
@@ -35,7 +40,7 @@ func (b *build) get(tb testing.TB) string {
 			b.err = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "plexlink-"+b.name+"-")
+		dir, err := programsDir()
 		if err != nil {
 			b.err = err
 			return
@@ -43,7 +48,7 @@ func (b *build) get(tb testing.TB) string {
 		b.path = filepath.Join(dir, b.name)
 		cmd := exec.Command("go", "build", "-o", b.path, b.pkg)
 		cmd.Dir = root
-		cmd.Env = buildEnv
+		cmd.Env = append(append([]string(nil), buildEnv...), b.env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.err = &buildError{out: string(out), err: err}
 			return
@@ -73,26 +78,32 @@ func InstallCopy(path string) error {
 	return os.Rename(tmp, path)
 }
 
-// remove deletes what get built; Main calls it after the tests.
-func (b *build) remove() {
-	if b.path != "" {
-		_ = os.RemoveAll(filepath.Dir(b.path))
-	}
-}
-
-// Binary returns the path of a plexlink binary built once per test process from this
-// checkout (or $PLEXLINK_BIN when set, to test a packaged build). End-to-end tests run the
-// real binary, not the packages, so flags, exit codes and stdout are what a user gets.
+// Binary returns the path of the `plexlink` command line, built once per test process from
+// this checkout with CGO_ENABLED=0, as released (or $PLEXLINK_BIN when set, to test a
+// packaged build). End-to-end tests run the real program, not the packages, so flags, exit
+// codes and stdout are what a user gets.
 func Binary(tb testing.TB) string {
 	tb.Helper()
-	if p := os.Getenv("PLEXLINK_BIN"); p != "" {
+	return program(tb, "PLEXLINK_BIN", plexlinkBuild)
+}
+
+// Desktop returns the path of the desktop app (`plexlink-desktop`, the root package), built
+// once per test process beside Binary's (or $PLEXLINK_DESKTOP_BIN when set).
+func Desktop(tb testing.TB) string {
+	tb.Helper()
+	return program(tb, "PLEXLINK_DESKTOP_BIN", desktopBuild)
+}
+
+func program(tb testing.TB, envVar string, b *build) string {
+	tb.Helper()
+	if p := os.Getenv(envVar); p != "" {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		return abs
 	}
-	return plexlinkBuild.get(tb)
+	return b.get(tb)
 }
 
 // Reference builds bench/reference (the bare Fyne app the benchmarks and the GUI harness
@@ -111,8 +122,9 @@ func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
 // removeBinary deletes the programs built for this test process.
 func removeBinary() {
-	plexlinkBuild.remove()
-	referenceBuild.remove()
+	if dir, err := programsDir(); err == nil {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // RepoRoot is the directory holding go.mod, found from the working directory upwards.

@@ -54,13 +54,6 @@ type Backend interface {
 
 var _ Backend = (*account.Service)(nil)
 
-// Autostart turns starting at login on and off (internal/cli.Autostart).
-type Autostart interface {
-	Enabled() (bool, error)
-	Enable() error
-	Disable() error
-}
-
 // Action is a menu click.
 type Action int
 
@@ -149,7 +142,7 @@ type Clipboard interface {
 type Options struct {
 	Backend     Backend
 	Title       string // notification title; "" → "Plex Link"
-	Autostart   Autostart
+	Autostart   desktop.Autostart
 	Launch      Launcher
 	Clipboard   Clipboard                // nil → no in-process clipboard
 	Notify      func(title, body string) // nil → none
