@@ -2,7 +2,7 @@ package cli_test
 
 // Hand-off trust, end to end: the built binary against `plexlink fake-server` and a real
 // Secret Service. Each test is one of the ways a token could go where it does not belong,
-// outlive unlink or die unseen (docs/RELIABILITY.md, "Hand-off trust").
+// outlive unlink or die unseen (docs/RELIABILITY.md, "Hand-off").
 
 import (
 	"bufio"
