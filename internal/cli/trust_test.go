@@ -2,11 +2,10 @@ package cli_test
 
 // Hand-off trust, end to end: the built binary against `plexlink fake-server` and a real
 // Secret Service. Each test is one of the ways a token could go where it does not belong,
-// outlive unlink or die unseen (docs/RELIABILITY.md, "Hand-off trust").
+// outlive unlink or die unseen (docs/RELIABILITY.md, "Hand-off").
 
 import (
 	"bufio"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
 // signOutElsewhere does what removing a device on plex.tv does to its token.
@@ -211,35 +212,10 @@ func TestUnlinkStopsAPendingLink(t *testing.T) {
 	}
 }
 
-// recordingProxy is an HTTPS proxy on loopback that records CONNECTs and refuses them: set
-// as HTTPS_PROXY, it both proves that no request was attempted and keeps any from leaving.
-func recordingProxy(t *testing.T) (addr string, hits func() int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var mu sync.Mutex
-	n := 0
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			n++
-			mu.Unlock()
-			c.Close()
-		}
-	}()
-	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
-}
-
 func TestAccountTokenIsNotSentToAnotherHost(t *testing.T) {
 	w, _ := linkedWorld(t)
 	w.toolToken("kometa")
-	proxy, hits := recordingProxy(t)
+	proxy, hits := testenv.RecordingProxy(t)
 	other := "https://plex.example.invalid/api/v2"
 	for _, args := range [][]string{
 		{"status"}, {"servers"}, {"token", "--tool", "kometa"}, {"env", "--server", "Living Room"},
