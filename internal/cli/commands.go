@@ -116,7 +116,6 @@ func retrySave(out account.Outcome, env Env) int {
 	}
 }
 
-
 // statusJSON is the stable, documented shape of `plexlink status --json`.
 type statusJSON struct {
 	Linked     bool    `json:"linked"`
@@ -220,11 +219,11 @@ func statusRun(f *factory, o *statusOptions) int {
 func newCmdToken(f *factory) *cobra.Command {
 	h := &handoffFlags{}
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Print the token and a newline, nothing else (--server: that server's own token; --tool: a token for that tool alone)",
+		Use:     "token",
+		Short:   "Print the token and a newline, nothing else (--server: that server's own token; --tool: a token for that tool alone)",
 		Example: `  curl -H "X-Plex-Token: $(plexlink token)" https://plex.tv/api/v2/user`,
-		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error { return exit(tokenRun(f, h)) },
+		Args:    noArgs,
+		RunE:    func(*cobra.Command, []string) error { return exit(tokenRun(f, h)) },
 	}
 	h.register(f, cmd)
 	return cmd

@@ -102,4 +102,3 @@ func (f *factory) runDesktop(args ...string) int {
 		return fail(f.env, exitFailure, "starting %s: %v", path, err)
 	}
 }
-

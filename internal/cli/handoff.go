@@ -354,10 +354,10 @@ func newCmdExec(f *factory) *cobra.Command {
 	h := &handoffFlags{}
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]",
-		Short: "Run COMMAND with those variables in its environment only",
+		Use:     "exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]",
+		Short:   "Run COMMAND with those variables in its environment only",
 		Example: `  plexlink exec --server "Living Room" --tool kometa -- python3 kometa.py --run`,
-		RunE: func(cmd *cobra.Command, argv []string) error { return exit(execRun(f, cmd, h, force, argv)) },
+		RunE:    func(cmd *cobra.Command, argv []string) error { return exit(execRun(f, cmd, h, force, argv)) },
 	}
 	// Flags stop at `--` or the command's name; what follows is the command, untouched.
 	cmd.Flags().SetInterspersed(false)

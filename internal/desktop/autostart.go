@@ -35,4 +35,3 @@ func NewAutostart() Autostart {
 func (a *exeAutostart) Enabled() (bool, error) { return Enabled() }
 func (a *exeAutostart) Enable() error          { return Enable(a.exe) }
 func (a *exeAutostart) Disable() error         { return Disable() }
-
