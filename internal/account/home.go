@@ -247,9 +247,12 @@ func (s *Service) switchTo(ctx context.Context, t homeTarget, pin PINFunc) (auth
 		}
 		p, err := pin(t.user)
 		if err == nil && p == "" {
-			err = fmt.Errorf("%s: %w", name, ErrPINNeeded)
+			err = ErrPINNeeded
 		}
-		return p, err
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return p, nil
 	}
 	sw := func(p string) (tok auth.Token, err error) {
 		err = retry(ctx, func() (err error) { tok, err = s.Client.SwitchHomeUser(ctx, t.acct, t.user.UUID, p); return err })
