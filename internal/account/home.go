@@ -497,6 +497,7 @@ func (s *Service) dropUsers(ctx context.Context, drop func(userEntry) bool, sign
 	if err != nil {
 		return nil, nil, err
 	}
+	var d dropped
 	for _, uuid := range userUUIDs(idx.Users) {
 		e := idx.Users[uuid]
 		if !drop(e) {
@@ -510,22 +511,30 @@ func (s *Service) dropUsers(ctx context.Context, drop func(userEntry) bool, sign
 			stores[e.Name] = us
 		}
 		for _, label := range sortedKeys(stores) {
-			had, out, err := s.dropStore(ctx, stores[label], signOut)
-			if err != nil {
-				return removed, notSignedOut, err
-			}
-			if had {
-				removed = append(removed, label)
-			}
-			if had && signOut && !out {
-				notSignedOut = append(notSignedOut, label)
+			if err := d.drop(ctx, s, label, stores[label], signOut); err != nil {
+				return d.removed, d.notSignedOut, err
 			}
 		}
 		if err := s.editIndex(ctx, func(idx *toolIndex) { delete(idx.Users, uuid) }); err != nil {
-			return removed, notSignedOut, err
+			return d.removed, d.notSignedOut, err
 		}
 	}
-	return removed, notSignedOut, nil
+	return d.removed, d.notSignedOut, nil
+}
+
+// dropped collects what drop removed, and what of that plex.tv could not sign out.
+type dropped struct{ removed, notSignedOut []string }
+
+// drop signs the token in store out (with signOut) and deletes it, noting it under label.
+func (d *dropped) drop(ctx context.Context, s *Service, label string, store storage.TokenStore, signOut bool) error {
+	had, out, err := s.dropStore(ctx, store, signOut)
+	if had {
+		d.removed = append(d.removed, label)
+	}
+	if had && signOut && !out {
+		d.notSignedOut = append(d.notSignedOut, label)
+	}
+	return err
 }
 
 // dropStore signs the stored token out (with signOut) and deletes it. had: there was one;

@@ -433,23 +433,17 @@ func (s *Service) dropTools(ctx context.Context, names []string, signOut bool) (
 	if s.ToolTokens == nil {
 		return nil, nil, nil
 	}
+	var d dropped
 	for _, name := range names {
 		store := s.ToolTokens(name)
-		had, out, err := s.dropStore(ctx, store, signOut)
-		if err != nil {
-			return removed, notSignedOut, err
-		}
-		if had {
-			removed = append(removed, name)
-		}
-		if had && signOut && !out {
-			notSignedOut = append(notSignedOut, name)
+		if err := d.drop(ctx, s, name, store, signOut); err != nil {
+			return d.removed, d.notSignedOut, err
 		}
 		if err := s.forgetTool(ctx, name, store); err != nil {
-			return removed, notSignedOut, err
+			return d.removed, d.notSignedOut, err
 		}
 	}
-	return removed, notSignedOut, nil
+	return d.removed, d.notSignedOut, nil
 }
 
 // unlinkTools removes every tool token (see dropTools).
