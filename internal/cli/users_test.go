@@ -117,6 +117,11 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	if strings.Contains(r.stdout+text.stdout, acct) {
 		t.Fatal("users printed the account token")
 	}
+	// Shell completion offers the Home's names for --user.
+	comp := w.run("__complete", "token", "--user", "")
+	if !strings.Contains(comp.stdout, plextvtest.ManagedUserTitle+"\tmanaged") || !strings.Contains(comp.stdout, plextvtest.ProtectedUserName+"\tmember, PIN") {
+		t.Errorf("completing --user: %q", comp.stdout)
+	}
 
 	// token --user: each member's own token, kept as user:UUID; the admin's is the account's.
 	k := w.run("token", "--user", strings.ToLower(plextvtest.ManagedUserTitle))
