@@ -1,5 +1,5 @@
 // Package cli is the `plexlink` command line (cmd/plexlink): link, status, token, servers,
-// env, exec, tools, unlink, demo, fake-server. It is pure Go — no Fyne, no tray, no cgo —
+// env, exec, tools, users, unlink, demo, fake-server. It is pure Go — no Fyne, no tray, no cgo —
 // so it runs in any terminal and on any machine (a NAS, a Raspberry Pi, a Windows console).
 // The desktop app is the other program (the root main.go, internal/app).
 //
@@ -181,7 +181,7 @@ in your applications.`,
 		c.GroupID = "account"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newCmdServers(f), newCmdEnv(f), newCmdExec(f), newCmdTools(f)} {
+	for _, c := range []*cobra.Command{newCmdServers(f), newCmdEnv(f), newCmdExec(f), newCmdTools(f), newCmdUsers(f)} {
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}

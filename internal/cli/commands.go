@@ -235,7 +235,7 @@ func tokenRun(f *factory, h *handoffFlags) int {
 		return report(env, err)
 	}
 	var tok string
-	if h.server == "" && h.tool == "" {
+	if h.server == "" && h.tool == "" && h.user == "" {
 		// Only the keychain: no config, no network, no GUI, so scripts can call this often.
 		t, err := f.accountToken()
 		if err != nil {
@@ -249,7 +249,7 @@ func tokenRun(f *factory, h *handoffFlags) int {
 		}
 		ctx, stop := signalContext(handoffTimeout)
 		defer stop()
-		c, err := choose(ctx, svc, h.server, h.tool, false)
+		c, err := chooseFor(ctx, f, svc, *h, false)
 		if err != nil {
 			return report(env, err)
 		}
@@ -295,6 +295,7 @@ func unlinkRun(f *factory, signOut bool) int {
 	for _, name := range res.ToolsNotSignedOut {
 		fmt.Fprintf(env.Stderr, "plexlink: could not sign out %s's token on plex.tv; it was removed here but stays valid until you remove the device %q at https://app.plex.tv/desktop/#!/settings/devices/all\n", name, name)
 	}
+	unlinkedUsers(env, res)
 	if n := len(res.ToolsRemoved); n > 0 {
 		fmt.Fprintf(env.Stdout, "Removed the tokens of %d tool(s): %s.\n", n, strings.Join(res.ToolsRemoved, ", "))
 	}

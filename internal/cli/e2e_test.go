@@ -234,16 +234,7 @@ func TestLinkStatusTokenUnlink(t *testing.T) {
 // userStatus asks the fake plex.tv whether tok is still accepted.
 func (w *world) userStatus(tok string) int {
 	w.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, w.fake.APIURL+"/user", nil)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Plex-Client-Identifier", "e2e-checker")
-	req.Header.Set("X-Plex-Token", tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return w.plexGet("/user", tok, nil)
 }
 
 func TestUnlinkSignOut(t *testing.T) {

@@ -139,6 +139,7 @@ func (s Settings) Open(warn io.Writer) (*account.Service, error) {
 		Client: client, Tokens: storage.NewKeychain(service), Config: cfg,
 		ToolTokens: func(tool string) storage.TokenStore { return storage.NewToolKeychain(service, tool) },
 		ToolIndex:  storage.NewToolIndexKeychain(service),
+		UserTokens: func(uuid string) storage.TokenStore { return storage.NewUserKeychain(service, uuid) },
 		StopLinks:  func(ctx context.Context) (func(), error) { return desktop.Preempt(ctx, linkLockName(service)) },
 	}, nil
 }

@@ -379,7 +379,7 @@ func (t *Tray) checkNow() {
 	t.lastCheck = time.Now()
 	t.goPost(func() func() {
 		st, err := t.o.Backend.Status(t.ctx, true)
-		if err == nil && st.Valid != nil && *st.Valid && st.Tools > 0 {
+		if err == nil && st.Valid != nil && *st.Valid && (st.Tools > 0 || st.HomeUsers > 0) {
 			// The tools' tokens die with "sign out of all devices" too; a tool started
 			// later should find a working one.
 			renewed, terr := t.o.Backend.CheckTools(t.ctx)
