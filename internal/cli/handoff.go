@@ -195,8 +195,8 @@ func (h handoffFlags) check() error {
 	return nil
 }
 
-func signalContext(timeout time.Duration) (context.Context, func()) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func (f *factory) timeoutContext(timeout time.Duration) (context.Context, func()) {
+	ctx, stop := f.signalContext()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, func() { cancel(); stop() }
 }
@@ -241,7 +241,7 @@ func serversRun(f *factory, asJSON bool) int {
 	if err != nil {
 		return report(env, plexError(err))
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
 	res, err := svc.Resources(ctx, auth.Token(tok))
 	if err != nil {
@@ -333,7 +333,7 @@ func envRun(f *factory, cmd *cobra.Command, h *handoffFlags, format string) int 
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
 	c, err := choose(ctx, svc, h.server, h.tool, true)
 	if err != nil {
@@ -381,7 +381,7 @@ func execRun(f *factory, cmd *cobra.Command, h *handoffFlags, force bool, argv [
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	c, err := choose(ctx, svc, h.server, h.tool, true)
 	stop()
 	if err != nil {
@@ -444,7 +444,7 @@ func runChild(path string, argv, environ []string, env Env) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = environ
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
 	tty := openControllingTerminal()
 	defer tty.Close()
 	sigs := make(chan os.Signal, 4)
@@ -552,7 +552,7 @@ func toolsRevokeRun(f *factory, cmd *cobra.Command, args []string) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(checkTimeout)
+	ctx, stop := f.timeoutContext(checkTimeout)
 	defer stop()
 	if err := svc.RevokeTool(ctx, name); err != nil {
 		if errors.Is(err, account.ErrNoTool) {
