@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
@@ -34,25 +34,20 @@ type stack struct {
 
 func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
 	t.Helper()
-	srv := plextvtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	st := &stack{srv: srv, store: storage.NewMemoryStore(token)}
-	st.svc = &account.Service{
-		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
-			Identity: auth.Identity{Product: "Plex Link UI test", ClientID: "ui-test-client"}},
-		Tokens:       st.store,
-		Config:       storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-		PollInterval: 10 * time.Millisecond,
+	fx := accounttest.New(t, accounttest.WithFake(opts...), accounttest.WithIdentity("Plex Link UI test", "ui-test-client"))
+	if token != "" {
+		if err := fx.Store.Save(token); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return st
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service}
 }
 
 // linkedStack is a stack whose store already holds a token plex.tv accepts.
 func linkedStack(t *testing.T) *stack {
 	t.Helper()
 	s := newStack(t, "")
-	tok := s.srv.AccountToken()
-	if err := s.store.Save(tok); err != nil {
+	if err := s.store.Save(s.srv.AccountToken()); err != nil {
 		t.Fatal(err)
 	}
 	return s
