@@ -30,6 +30,7 @@ type stack struct {
 	srv   *plextvtest.Server
 	store *storage.MemoryStore
 	svc   *account.Service
+	fx    *accounttest.Fixture
 }
 
 func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
@@ -40,29 +41,20 @@ func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
 			t.Fatal(err)
 		}
 	}
-	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service}
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service, fx: fx}
 }
 
 // linkedStack is a stack whose store already holds a token plex.tv accepts.
 func linkedStack(t *testing.T) *stack {
 	t.Helper()
 	s := newStack(t, "")
-	if err := s.store.Save(s.srv.AccountToken()); err != nil {
-		t.Fatal(err)
-	}
+	s.fx.Link(t)
 	return s
 }
 
 func (s *stack) token(t *testing.T) string {
 	t.Helper()
-	tok, err := s.store.Load()
-	if errors.Is(err, storage.ErrNotLinked) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return s.fx.Token(t)
 }
 
 func sameToken(t *testing.T, what, got, want string) {

@@ -155,6 +155,18 @@ func waitCode(t *testing.T, out *syncBuffer, nth int) string {
 	return ""
 }
 
+// approvedLink runs `plexlink link args…` and approves its first code with approve (the
+// fake's Approve or ApproveAsOther); it returns the code and the outcome.
+func (p *inproc) approvedLink(approve func(code string) (string, error), args ...string) (string, outcome) {
+	p.t.Helper()
+	out, wait := p.start(append([]string{"link"}, args...)...)
+	code := waitCode(p.t, out, 1)
+	if _, err := approve(code); err != nil {
+		p.t.Fatal(err)
+	}
+	return code, wait()
+}
+
 // token is the account token in the keychain, "" for none.
 func (p *inproc) token() string { return p.fx.Token(p.t) }
 
@@ -212,12 +224,7 @@ func TestInProcessLink(t *testing.T) {
 	t.Run("browser", func(t *testing.T) {
 		t.Parallel()
 		p := newInproc(t)
-		out, wait := p.start("link")
-		code := waitCode(t, out, 1)
-		if _, err := p.fx.Server.Approve(code); err != nil {
-			t.Fatal(err)
-		}
-		r := wait()
+		code, r := p.approvedLink(p.fx.Server.Approve)
 		r.expect(t, "link", 0, []string{"Your Plex link code:", "Open " + p.fx.Server.LinkURL, "Linked as " + plextvtest.DefaultUsername}, nil, true)
 		p.mu.Lock()
 		opened := append([]string(nil), p.opened...)
@@ -233,11 +240,8 @@ func TestInProcessLink(t *testing.T) {
 	t.Run("no-browser", func(t *testing.T) {
 		t.Parallel()
 		p := newInproc(t)
-		out, wait := p.start("link", "--no-browser")
-		if _, err := p.fx.Server.Approve(waitCode(t, out, 1)); err != nil {
-			t.Fatal(err)
-		}
-		wait().expect(t, "link --no-browser", 0, []string{"Linked as "}, nil, true)
+		_, r := p.approvedLink(p.fx.Server.Approve, "--no-browser")
+		r.expect(t, "link --no-browser", 0, []string{"Linked as "}, nil, true)
 		if len(p.opened) != 0 {
 			t.Errorf("--no-browser opened %q", p.opened)
 		}
@@ -248,11 +252,7 @@ func TestInProcessLink(t *testing.T) {
 	t.Run("approved as another account", func(t *testing.T) {
 		t.Parallel()
 		p := newInproc(t)
-		out, wait := p.start("link", "--no-browser")
-		if _, err := p.fx.Server.ApproveAsOther(waitCode(t, out, 1)); err != nil {
-			t.Fatal(err)
-		}
-		r := wait()
+		_, r := p.approvedLink(p.fx.Server.ApproveAsOther, "--no-browser")
 		r.expect(t, "link approved as other", 0, []string{"Linked as "}, nil, true)
 		if strings.Contains(r.stdout, "Linked as "+plextvtest.DefaultUsername+"\n") {
 			t.Error("link names the main account, not the one that approved")
@@ -327,12 +327,8 @@ func TestInProcessLink(t *testing.T) {
 		t.Parallel()
 		p := newInproc(t)
 		p.fx.Service.Tokens = saveFails{p.fx.Store}
-		out, wait := p.start("link", "--no-browser")
-		if _, err := p.fx.Server.Approve(waitCode(t, out, 1)); err != nil {
-			t.Fatal(err)
-		}
 		// Stdin is not a terminal: no "press Enter" prompt, the way out instead.
-		r := wait()
+		_, r := p.approvedLink(p.fx.Server.Approve, "--no-browser")
 		r.expect(t, "link, keychain refuses the token", 1, nil, []string{"could not be saved", "fix the keychain and run `plexlink link` again"}, true)
 		if strings.Contains(r.stderr, "press Enter") {
 			t.Error("link prompted on a stdin that is not a terminal")
