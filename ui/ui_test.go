@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
@@ -30,44 +30,31 @@ type stack struct {
 	srv   *plextvtest.Server
 	store *storage.MemoryStore
 	svc   *account.Service
+	fx    *accounttest.Fixture
 }
 
 func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
 	t.Helper()
-	srv := plextvtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	st := &stack{srv: srv, store: storage.NewMemoryStore(token)}
-	st.svc = &account.Service{
-		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
-			Identity: auth.Identity{Product: "Plex Link UI test", ClientID: "ui-test-client"}},
-		Tokens:       st.store,
-		Config:       storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-		PollInterval: 10 * time.Millisecond,
+	fx := accounttest.New(t, accounttest.WithFake(opts...), accounttest.WithIdentity("Plex Link UI test", "ui-test-client"))
+	if token != "" {
+		if err := fx.Store.Save(token); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return st
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service, fx: fx}
 }
 
 // linkedStack is a stack whose store already holds a token plex.tv accepts.
 func linkedStack(t *testing.T) *stack {
 	t.Helper()
 	s := newStack(t, "")
-	tok := s.srv.AccountToken()
-	if err := s.store.Save(tok); err != nil {
-		t.Fatal(err)
-	}
+	s.fx.Link(t)
 	return s
 }
 
 func (s *stack) token(t *testing.T) string {
 	t.Helper()
-	tok, err := s.store.Load()
-	if errors.Is(err, storage.ErrNotLinked) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return s.fx.Token(t)
 }
 
 func sameToken(t *testing.T, what, got, want string) {

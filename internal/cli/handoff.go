@@ -206,8 +206,8 @@ func (h handoffFlags) check() error {
 	return nil
 }
 
-func signalContext(timeout time.Duration) (context.Context, func()) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func (f *factory) timeoutContext(timeout time.Duration) (context.Context, func()) {
+	ctx, stop := f.signalContext()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, func() { cancel(); stop() }
 }
@@ -253,7 +253,7 @@ func serversRunAs(f *factory, asJSON bool, user string) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
 	c, err := chooseFor(ctx, f, svc, handoffFlags{user: user}, false)
 	if err != nil {
@@ -350,7 +350,7 @@ func envRun(f *factory, cmd *cobra.Command, h *handoffFlags, format string) int 
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
 	c, err := chooseFor(ctx, f, svc, *h, true)
 	if err != nil {
@@ -398,7 +398,7 @@ func execRun(f *factory, cmd *cobra.Command, h *handoffFlags, force bool, argv [
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	c, err := chooseFor(ctx, f, svc, *h, true)
 	stop()
 	if err != nil {
@@ -461,7 +461,7 @@ func runChild(path string, argv, environ []string, env Env) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = environ
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
 	tty := openControllingTerminal()
 	defer tty.Close()
 	sigs := make(chan os.Signal, 4)
@@ -608,7 +608,7 @@ func toolsRevokeRun(f *factory, cmd *cobra.Command, args []string) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(checkTimeout)
+	ctx, stop := f.timeoutContext(checkTimeout)
 	defer stop()
 	if user, _ := cmd.Flags().GetString("user"); user != "" {
 		return revokeUserTool(ctx, env, svc, user, name)

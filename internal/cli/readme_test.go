@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // The README's command-line examples are what new users paste first: every shell line in

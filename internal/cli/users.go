@@ -53,7 +53,7 @@ func usersRun(f *factory, asJSON bool) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(checkTimeout)
+	ctx, stop := f.timeoutContext(checkTimeout)
 	defer stop()
 	users, err := svc.HomeUsers(ctx)
 	if err != nil {

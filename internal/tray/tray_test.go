@@ -10,16 +10,15 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
@@ -69,21 +68,12 @@ type stack struct {
 
 func newStack(t *testing.T, linked bool) *stack {
 	t.Helper()
-	srv := plextvtest.NewServer()
-	t.Cleanup(srv.Close)
-	st := &stack{srv: srv, store: storage.NewMemoryStore("")}
-	st.svc = &account.Service{
-		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
-			Identity: auth.Identity{Product: "Plex Link tray test", ClientID: "tray-test-client"}},
-		Tokens: st.store,
-		Config: storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-	}
+	opts := []accounttest.Option{accounttest.WithIdentity("Plex Link tray test", "tray-test-client")}
 	if linked {
-		if err := st.store.Save(srv.AccountToken()); err != nil {
-			t.Fatal(err)
-		}
+		opts = append(opts, accounttest.Linked())
 	}
-	return st
+	fx := accounttest.New(t, opts...)
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service}
 }
 
 // fakeMenu records what the tray shows.
