@@ -47,17 +47,6 @@ const (
 	defaultQuitTimeout = 5 * time.Second
 )
 
-// Backend is what the UI needs from *account.Service; tests and the demo may supply their own.
-type Backend interface {
-	Link(ctx context.Context, o account.LinkOptions) account.Outcome
-	Unlink(ctx context.Context, signOut bool) (account.UnlinkResult, error)
-	Token() (string, error)
-	Status(ctx context.Context, check bool) (account.Status, error)
-	Avatar(ctx context.Context, thumbURL string) ([]byte, error)
-}
-
-var _ Backend = (*account.Service)(nil)
-
 // Options configure the window: what the desktop app starts it with (app.WindowOptions,
 // taken as it is: Service, OpenURL, Logger, LinkLock, Autostart, Parent, Clipboard), plus
 // what only the window and its tests set. Backend, when set, replaces Service. Under a tray
@@ -65,7 +54,7 @@ var _ Backend = (*account.Service)(nil)
 // copies, so the copy outlives this window.
 type Options struct {
 	app.WindowOptions
-	Backend     Backend
+	Backend     account.Backend
 	Title       string            // "" → "Plex Link"
 	HealthEvery time.Duration     // 0 → 6h
 	QuitTimeout time.Duration     // how long Quit waits for the engine to stop; 0 → 5s
@@ -82,7 +71,7 @@ type Controller struct {
 	app     fyne.App
 	win     fyne.Window
 	opts    Options
-	backend Backend
+	backend account.Backend
 	log     *slog.Logger
 	post    func(func()) // runs f on the UI goroutine
 

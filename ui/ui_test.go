@@ -264,12 +264,12 @@ func TestEscapeCancelsAndEnterLinks(t *testing.T) {
 
 // recordingBackend is the real service with the Link context exposed to the test.
 type recordingBackend struct {
-	Backend
+	account.Backend
 	ctx  chan context.Context
 	done chan struct{}
 }
 
-func newRecording(b Backend) *recordingBackend {
+func newRecording(b account.Backend) *recordingBackend {
 	return &recordingBackend{Backend: b, ctx: make(chan context.Context, 1), done: make(chan struct{})}
 }
 

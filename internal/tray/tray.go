@@ -44,16 +44,6 @@ const (
 	ClipboardClearAfter = 10 * time.Second
 )
 
-// Backend is what the tray needs from *account.Service.
-type Backend interface {
-	Status(ctx context.Context, check bool) (account.Status, error)
-	Token() (string, error)
-	// CheckTools pings the tools' tokens and renews those plex.tv refused.
-	CheckTools(ctx context.Context) (renewed []string, err error)
-}
-
-var _ Backend = (*account.Service)(nil)
-
 // Action is a menu click.
 type Action int
 
@@ -140,7 +130,7 @@ type Clipboard interface {
 
 // Options configure the tray.
 type Options struct {
-	Backend     Backend
+	Backend     account.Backend
 	Title       string // notification title; "" → "Plex Link"
 	Autostart   desktop.Autostart
 	Launch      Launcher

@@ -210,7 +210,7 @@ type harness struct {
 	logs  *testenv.SyncBuffer
 }
 
-func start(t *testing.T, b Backend, tweak func(*Options)) *harness {
+func start(t *testing.T, b account.Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &testenv.SyncBuffer{}}
 	o := Options{
