@@ -57,10 +57,10 @@ func newHarness(t *testing.T, b account.Backend, tweak func(*Options)) *harness 
 func (h *harness) close() {
 	h.c.quitting = true
 	h.c.stop()
-	h.c.stopHealth()
 	done := make(chan struct{})
 	go func() {
 		h.c.bg.Wait()
+		h.c.stopHost()
 		close(done)
 	}()
 	for {
