@@ -17,7 +17,7 @@ TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-app
              desktop-file-utils appstream wine64 wine gcc-mingw-w64-x86-64
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
 # tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).
-PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils
+PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils zip
 # `make package-smoke` debootstraps a clean Debian 12 root to install the .deb into.
 SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs the .deb into a clean Debian 12 root and runs it: dpkg -i, apt-get -f install for
-# the Depends, then `plexlink version`. The minimal bookworm root is debootstrapped once into
-# a cache directory; every run works on a fresh copy, so earlier runs never leak in.
-# Needs root (debootstrap, chroot) and the debootstrap package. Slow: not part of `make test`.
+# Installs the .debs into a clean Debian 12 root and runs them: first the command line
+# alone, in a root with no GL or X library, where `plexlink version` must run; then the
+# desktop app, whose Depends apt-get -f install brings, and `plexlink-desktop version`. The
+# minimal bookworm root is debootstrapped once into a cache directory; every run works on a
+# fresh copy, so earlier runs never leak in. Needs root (debootstrap, chroot) and the
+# debootstrap package.
 source "$(dirname "$0")/common.sh"
 ARCH="$(dpkg --print-architecture)"
 DEB="${1:-$DIST/plexlink_${VERSION}_${ARCH}.deb}"
+DESKTOP_DEB="${2:-$DIST/plexlink-desktop_${VERSION}_${ARCH}.deb}"
 CACHE="${PLEXLINK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/plexlink}"
 BASE="$CACHE/bookworm-$ARCH"
 # The mirror the host's apt uses (deb822 "URIs:" or one-line "deb URL"), else Debian's CDN.
@@ -13,7 +16,9 @@ MIRROR="${MIRROR:-$(sed -n 's/^URIs:[[:space:]]*\(http[^ ]*debian\)[[:space:]]*$
   /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 || true)}"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 
-[ -f "$DEB" ] || { echo "deb-smoke: $DEB not found; run make package first" >&2; exit 1; }
+for f in "$DEB" "$DESKTOP_DEB"; do
+  [ -f "$f" ] || { echo "deb-smoke: $f not found; run make package first" >&2; exit 1; }
+done
 [ "$(id -u)" -eq 0 ] || { echo "deb-smoke: needs root (debootstrap and chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "deb-smoke: install debootstrap (apt-get install debootstrap)" >&2; exit 1; }
 
@@ -30,17 +35,33 @@ trap 'rm -rf "$root"' EXIT
 cp -a "$BASE/." "$root/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$DEB" "$root/tmp/plexlink.deb"
+cp "$DESKTOP_DEB" "$root/tmp/plexlink-desktop.deb"
 
 run() { echo "+ chroot ROOT $*"; chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
-run apt-get update -qq
-if ! run dpkg -i /tmp/plexlink.deb; then
-  echo "== dpkg left dependencies unresolved (expected in a minimal root); resolving them"
-fi
-run apt-get -f install -y -qq --no-install-recommends
-run dpkg -s plexlink | sed -n 's/^Status: /Status: /p'
+gl() { find "$root/usr/lib" "$root/lib" -name 'libGL.so*' -o -name 'libX11.so*' 2>/dev/null | head -1; }
+
+# The command line alone: no dependency to resolve, no GL or X library on the machine.
+[ -z "$(gl)" ] || { echo "deb-smoke: the clean root already has $(gl)" >&2; exit 1; }
+run dpkg -i /tmp/plexlink.deb
+[ -z "$(gl)" ] || { echo "deb-smoke: installing plexlink brought $(gl)" >&2; exit 1; }
 out="$(run plexlink version)"
 echo "$out"
 case "$out" in
-  *"plexlink $VERSION"*) echo "deb-smoke: OK ($(du -h "$DEB" | cut -f1) .deb, installed size $(run dpkg-query -W -f='${Installed-Size}' plexlink | tail -1) KiB)";;
+  *"plexlink $VERSION"*) echo "deb-smoke: plexlink runs with no GL or X library ($(du -h "$DEB" | cut -f1) .deb, installed size $(run dpkg-query -W -f='${Installed-Size}' plexlink | tail -1) KiB)";;
   *) echo "deb-smoke: FAILED: expected 'plexlink $VERSION'" >&2; exit 1;;
+esac
+run plexlink help >/dev/null
+
+# The desktop app: dpkg leaves its Depends (GL, X) to apt-get -f install.
+run apt-get update -qq
+if ! run dpkg -i /tmp/plexlink-desktop.deb; then
+  echo "== dpkg left dependencies unresolved (expected in a minimal root); resolving them"
+fi
+run apt-get -f install -y -qq --no-install-recommends
+run dpkg -s plexlink-desktop | sed -n 's/^Status: /Status: /p'
+out="$(run plexlink-desktop version)"
+echo "$out"
+case "$out" in
+  *"Plex Link $VERSION"*) echo "deb-smoke: OK (plexlink-desktop $(du -h "$DESKTOP_DEB" | cut -f1) .deb, installed size $(run dpkg-query -W -f='${Installed-Size}' plexlink-desktop | tail -1) KiB)";;
+  *) echo "deb-smoke: FAILED: expected 'Plex Link $VERSION'" >&2; exit 1;;
 esac

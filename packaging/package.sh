@@ -5,8 +5,12 @@ source "$(dirname "$0")/common.sh"
 rm -f "$DIST/.built" "$DIST/.skipped"
 before="$(sha256sum "$ROOT/FyneApp.toml")"
 "$ROOT/packaging/linux.sh"
+"$ROOT/packaging/archives.sh"
 "$ROOT/packaging/windows.sh"
 "$ROOT/packaging/macos/package.sh"
+# One checksum file over every artifact (sha256sum -c SHA256SUMS verifies them all).
+(cd "$DIST" && find . -maxdepth 2 -type f ! -name SHA256SUMS ! -name '.*' -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum > SHA256SUMS)
+built "$DIST/SHA256SUMS"
 echo
 echo "== make package summary (version $VERSION)"
 cat "$DIST/.built" 2>/dev/null || true

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds dist/plexlink-<ver>-macos-<arch>.zip holding "Plex Link.app". Runs only on a Mac
-# (Fyne needs the macOS SDK through cgo; there is no cross-build).
+# Builds dist/plexlink-desktop-<ver>-macos-<arch>.zip holding "Plex Link.app", with the
+# command line inside it (Contents/MacOS/plexlink, beside the app's own plexlink-desktop;
+# docs/QA.md says how to put it on PATH). Runs only on a Mac (Fyne needs the macOS SDK
+# through cgo; there is no cross-build of the app; the command line is pure Go).
 #
 #  1. go build, then `fyne package -os darwin --executable …` on copies (fyne bumps Build in
 #     FyneApp.toml, so the repository's copy is never touched).
@@ -29,10 +31,13 @@ fi
 arch="$($GO env GOARCH)"
 app="$WORK/fyne/Plex Link.app"
 mkdir -p "$WORK/fyne"
-(cd "$ROOT" && $GO build -ldflags "-s -w $LDFLAGS_VERSION" -o "$WORK/fyne/plexlink" .)
+(cd "$ROOT" && $GO build -ldflags "-s -w $LDFLAGS_VERSION" -o "$WORK/fyne/plexlink-desktop" .)
 cp "$ROOT/FyneApp.toml" "$ROOT/Icon.png" "$WORK/fyne/"
 printf 'package main\n\nfunc main() {}\n' > "$WORK/fyne/main.go" # fyne wants Go code in its source dir
-(cd "$WORK/fyne" && "$FYNE" package -os darwin --executable plexlink --name "Plex Link" --icon Icon.png --app-id "$APP_ID")
+(cd "$WORK/fyne" && "$FYNE" package -os darwin --executable plexlink-desktop --name "Plex Link" --icon Icon.png --app-id "$APP_ID")
+# The command line rides inside the app, signed with it (codesign --deep below).
+(cd "$ROOT" && CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w $LDFLAGS_VERSION" -o "$app/Contents/MacOS/plexlink" ./cmd/plexlink)
+"$app/Contents/MacOS/plexlink" version
 
 plist="$app/Contents/Info.plist"
 plutil -convert xml1 "$plist"
@@ -48,7 +53,7 @@ else
 fi
 codesign --verify --deep --strict --verbose=2 "$app"
 
-zip="$DIST/plexlink-$VERSION-macos-$arch.zip"
+zip="$DIST/plexlink-desktop-$VERSION-macos-$arch.zip"
 rm -f "$zip"
 ditto -c -k --keepParent "$app" "$zip"
 if [ -n "${NOTARY_PROFILE:-}" ]; then
