@@ -209,7 +209,7 @@ in your applications.`,
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}
-	root.AddCommand(newCmdDemo(f), newCmdFakeServer(f), newCmdVersion())
+	root.AddCommand(newCmdDemo(f), newCmdFakeServer(f), newCmdVersion(), newCmdWindowsPath(f))
 	root.SetHelpCommandGroupID("")
 	root.SetCompletionCommandGroupID("")
 	return root
