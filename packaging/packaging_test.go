@@ -107,7 +107,7 @@ func TestAppIDAgrees(t *testing.T) {
 	if m == nil || string(m[1]) != desktop.AppID {
 		t.Errorf("FyneApp.toml ID = %q, want %q", m, desktop.AppID)
 	}
-	for _, f := range []string{"linux/" + desktop.AppID + ".metainfo.xml", "windows/plexlink.exe.manifest"} {
+	for _, f := range []string{"linux/" + desktop.AppID + ".metainfo.xml", "windows/exe.manifest"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
