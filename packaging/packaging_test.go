@@ -125,6 +125,30 @@ func TestAppIDAgrees(t *testing.T) {
 	}
 }
 
+// The Windows programs' final names (an installer and a zip are made from dist/windows/)
+// are spelled in the build script, the CI workflow, the Wine tests and the command line's
+// search for the desktop app beside it (plexlink demo).
+func TestWindowsNamesAgree(t *testing.T) {
+	for file, wants := range map[string][]string{
+		"windows.sh": {`out="$DIST/windows"`, `cli="$out/plexlink.exe"`, `app="$out/Plex Link.exe"`,
+			"-subsystem console \"$cli\"", "-subsystem gui \"$app\""},
+		"../.github/workflows/ci.yml": {"-subsystem console dist/windows/plexlink.exe",
+			`-subsystem gui "dist/windows/Plex Link.exe"`, "dist/windows/plexlink.exe version"},
+		"windows/winetest/wine_test.go": {`filepath.Join(dist, "windows", "plexlink.exe"), filepath.Join(dist, "windows", "Plex Link.exe")`},
+		"../internal/cli/demo.go":       {`"Plex Link.exe"`},
+	} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("%s lacks %s", file, want)
+			}
+		}
+	}
+}
+
 func TestScriptsParse(t *testing.T) {
 	bash := need(t, "bash", "bash")
 	scripts, _ := filepath.Glob("*.sh")
