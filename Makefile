@@ -91,9 +91,10 @@ reliability-doc: deps-test
 clean:
 	rm -f $(BIN) $(DESKTOP_BIN)
 
-# Benchmarks against bench/reference (a bare Fyne app), not tests: timings never fail the
-# build. Builds both, runs them under Xvfb with a private D-Bus session, gnome-keyring and a
-# test tray host, prints the table and writes it into docs/BENCHMARKS.md (about 5 minutes).
+# Benchmarks, not tests: timings never fail the build. Builds both programs, bench/reference
+# (a bare Fyne app), bench/reference/hello and the pre-split plexlink (from git history), runs
+# them under Xvfb with a private D-Bus session, gnome-keyring and a test tray host, prints the
+# table and writes it into docs/BENCHMARKS.md (about 5 minutes).
 bench: deps-test
 	$(GO) run ./bench/runner -out docs/BENCHMARKS.md
 

@@ -54,6 +54,13 @@ func NewToolKeychain(service, tool string) *Keychain {
 	return &Keychain{Service: service, User: "tool:" + tool}
 }
 
+// NewUserKeychain returns the item holding a Plex Home user's token (username "user:UUID"),
+// next to the account token. Tokens minted for a tool as that user are NewToolKeychain items
+// named "NAME@UUID" ("tool:NAME@UUID"; '@' is not allowed in tool names).
+func NewUserKeychain(service, uuid string) *Keychain {
+	return &Keychain{Service: service, User: "user:" + uuid}
+}
+
 // NewToolIndexKeychain returns the item naming the tools that have a token (username
 // "tools"): config.json can be lost, and a keychain cannot be listed.
 func NewToolIndexKeychain(service string) *Keychain {

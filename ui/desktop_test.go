@@ -57,6 +57,8 @@ func TestStartAtLoginInWindow(t *testing.T) {
 	auto := &memAutostart{}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
 	h.pump("not linked", h.phase(NotLinked))
+	// The in-process tray owns the setting and tells the window it can be set.
+	h.pump("the check", func() bool { return h.hasCheck(CheckAutostart) })
 	checked := func() bool { return h.check(CheckAutostart).Checked }
 
 	if checked() {
@@ -72,6 +74,7 @@ func TestStartAtLoginInWindow(t *testing.T) {
 	test.Tap(h.check(CheckAutostart))
 	h.pump("autostart on again", func() bool { on, _ := auto.Enabled(); return on && checked() })
 	h.settle()
+	h.c.screen.Busy = BusyUnlinking
 	h.c.dispatch(evUnlinkDone{}) // the one event that starts from a fresh Screen
 	if !checked() {
 		t.Error("a fresh screen forgot that Start at login is on")
@@ -95,6 +98,7 @@ func TestStartAtLoginLastClickWins(t *testing.T) {
 	auto := &memAutostart{slowOn: 200 * time.Millisecond}
 	h := newHarness(t, s.svc, func(o *Options) { o.Autostart = auto })
 	h.pump("not linked", h.phase(NotLinked))
+	h.pump("the check", func() bool { return h.hasCheck(CheckAutostart) })
 	h.c.dispatch(evAutostart{true})
 	h.c.dispatch(evAutostart{false})
 	time.Sleep(400 * time.Millisecond)
@@ -108,6 +112,7 @@ func TestNoStartAtLoginWithoutAutostart(t *testing.T) {
 	s := newStack(t, "")
 	h := newHarness(t, s.svc, nil)
 	h.pump("not linked", h.phase(NotLinked))
+	h.settle()
 	if h.hasCheck(CheckAutostart) {
 		t.Error("Start at login offered without an Autostart (demo, go run)")
 	}

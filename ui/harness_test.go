@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
 
@@ -34,7 +35,7 @@ type harness struct {
 	openErr error
 }
 
-func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
+func newHarness(t *testing.T, b account.Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, app: &recApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
 		logs: &testenv.SyncBuffer{}, opened: make(chan string, 16)}
@@ -56,10 +57,10 @@ func newHarness(t *testing.T, b Backend, tweak func(*Options)) *harness {
 func (h *harness) close() {
 	h.c.quitting = true
 	h.c.stop()
-	h.c.stopHealth()
 	done := make(chan struct{})
 	go func() {
 		h.c.bg.Wait()
+		h.c.stopHost()
 		close(done)
 	}()
 	for {

@@ -36,13 +36,26 @@ const (
 	FailUnlink                // the token could not be removed
 )
 
+// Busy is the background action in progress, shown as a line with a spinner; NotBusy:
+// none. While one runs, actions that would conflict with it are refused.
+type Busy int
+
+const (
+	NotBusy       Busy = iota
+	BusyUnlinking      // the token is being removed
+	BusySaving         // a validated token is being saved again (Try saving again)
+)
+
+// busyText is what the busy line says for each kind.
+var busyText = [...]string{NotBusy: "", BusyUnlinking: "Unlinking…", BusySaving: "Saving…"}
+
 // Screen is everything the window shows, as one value. Only step changes it; the view
 // renders it, the controller carries out the effects step asks for.
 type Screen struct {
 	Kind         Kind
 	Stored       bool // a token is stored, as far as the app knows
 	Account      *storage.LinkedAccount
-	RelinkNeeded bool // plex.tv answered 401/422 for the stored token
+	RelinkNeeded bool // the tray's check found plex.tv answered 401/422 for the stored token
 
 	Run        int        // the current link run; events of older runs are dropped
 	Ev         auth.Event // the latest engine event of the current run
@@ -56,9 +69,14 @@ type Screen struct {
 
 	Queued     any    // evLink or evAskUnlink asked for while Starting: run once the keychain was read
 	Confirming bool   // the unlink confirmation is open
-	Busy       string // a background action in progress ("Unlinking…")
+	Busy       Busy   // a background action in progress
 	Notice     string // one line of feedback ("Token copied to the clipboard.")
-	Autostart  bool
+
+	// Start at login, as the tray last told (the tray owns it; Autostart also shows a click
+	// at once).
+	HasAutostart bool
+	Autostart    bool
+	AutostartErr string // the tray's last write failure
 
 	Avatar    fyne.Resource // nil → placeholder
 	AvatarFor string        // the thumb URL Avatar came from
@@ -102,21 +120,19 @@ type (
 		res account.UnlinkResult
 		err error
 	}
-	evHealth struct {
+	evState  struct{ st winproto.State } // what the tray knows now (its check, start at login)
+	evReread struct {
 		st  account.Status
 		err error
-	}
-	evNotice  struct{ text string }
-	evBrowser struct {
+	} // the keychain, read again because the tray's state differed from the window's
+	evForeground struct{} // the window came to the front
+	evNotice     struct{ text string }
+	evBrowser    struct {
 		run int
 		err error
 	}
-	evAutostart   struct{ on bool } // the check was clicked
-	evAutostartOK struct {
-		on  bool
-		err error
-	} // the write ended; on is what the system reports
-	evAvatar struct {
+	evAutostart struct{ on bool } // the check was clicked
+	evAvatar    struct {
 		thumb string
 		res   fyne.Resource
 	}
@@ -131,17 +147,14 @@ type Effect interface{ effect() }
 
 type (
 	effReadStatus   struct{}
+	effReread       struct{} // read the keychain again (evReread)
 	effStartLink    struct{ run int }
 	effCancelLink   struct{}
 	effSave         struct{ out account.Outcome }
 	effUnlink       struct{}
-	effNotify       struct{ text string } // the tray does it when there is one
-	effEmit         struct{ event string }
+	effEmit         struct{ event string } // tell the tray (winproto)
 	effFetchAvatar  struct{ thumb string }
-	effSetAutostart struct{ on bool }
-	effHealthArm    struct{} // (re)start the 6-hourly check: the token was just validated
-	effHealthStop   struct{}
-	effHealthCheck  struct{}                    // ask plex.tv now, then every 6 hours
+	effSetAutostart struct{ on bool }           // ask the tray to switch start at login
 	effClipboard    struct{ what, text string } // not a secret: a code or a URL
 	effCopyToken    struct{}                    // read the keychain, copy as a secret
 	effOpenURL      struct {
@@ -151,28 +164,22 @@ type (
 )
 
 func (effReadStatus) effect()   {}
+func (effReread) effect()       {}
 func (effStartLink) effect()    {}
 func (effCancelLink) effect()   {}
 func (effSave) effect()         {}
 func (effUnlink) effect()       {}
-func (effNotify) effect()       {}
 func (effEmit) effect()         {}
 func (effFetchAvatar) effect()  {}
 func (effSetAutostart) effect() {}
-func (effHealthArm) effect()    {}
-func (effHealthStop) effect()   {}
-func (effHealthCheck) effect()  {}
 func (effClipboard) effect()    {}
 func (effCopyToken) effect()    {}
 func (effOpenURL) effect()      {}
 
-// Messages the window shows; tests and the tray's notifications use the same words.
+// Messages the window shows.
 const (
 	noticeUnlinked        = "Unlinked. The token was removed from this computer."
 	noticeUnlinkedLocally = "Unlinked on this computer, but plex.tv could not be told; remove the device under Authorized Devices on plex.tv if you want."
-	notifyRelink          = "plex.tv no longer accepts the saved token. Relink your Plex account."
-	busyUnlinking         = "Unlinking…"
-	busySaving            = "Saving…"
 )
 
 // step is the whole behaviour of the window: the next screen and the work to start, from
@@ -189,7 +196,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 			s.Kind, s.Fail, s.Err = Failed, FailStatus, e.err
 		case e.st.Linked:
 			s.Kind, s.Stored, s.Account = Linked, true, e.st.Account
-			eff = append(avatar(&s), effHealthCheck{})
+			eff = avatar(&s)
 		default:
 			s.Kind = NotLinked
 		}
@@ -220,7 +227,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 			// link): a Relink asked for now is a new request, run once this one is done.
 			s.LinkAgain = true
 			return s, nil
-		case s.Kind == Starting || s.Kind == Linking || s.Busy != "":
+		case s.Kind == Starting || s.Kind == Linking || s.Busy != NotBusy:
 			return s, nil
 		case s.Kind == Failed && s.Fail == FailSave:
 			return s, nil // the approval would be lost: save it or cancel first
@@ -273,24 +280,25 @@ func step(s Screen, e any) (Screen, []Effect) {
 			s.Run++ // the run's late events and result no longer matter
 			s.Kind, s.LinkAgain = s.rest(), false
 			return s, []Effect{effCancelLink{}}
-		case s.Kind == Failed && s.Fail == FailSave:
+		case s.Kind == Failed && s.Fail == FailSave && s.Busy == NotBusy:
+			// Not while a save runs: its result would find no screen to land on.
 			s.Kind, s.Err, s.Outcome = s.rest(), nil, account.Outcome{}
 			return s, nil
 		}
 		return s, nil
 
 	case evRetrySave:
-		if s.Kind != Failed || s.Fail != FailSave || s.Busy != "" {
+		if s.Kind != Failed || s.Fail != FailSave || s.Busy != NotBusy {
 			return s, nil
 		}
-		s.Busy = busySaving
+		s.Busy = BusySaving
 		return s, []Effect{effSave{s.Outcome}}
 
 	case evSaveDone:
 		if s.Kind != Failed || s.Fail != FailSave {
 			return s, nil
 		}
-		s.Busy = ""
+		s.Busy = NotBusy
 		if e.out.Kind == account.NotSaved {
 			s.Err, s.Outcome = e.out.Err, e.out
 			return s, nil
@@ -298,7 +306,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 		return linked(s, e.out)
 
 	case evBack:
-		if s.Kind != Failed && s.Kind != Expired {
+		if s.Kind != Failed && s.Kind != Expired || s.Busy != NotBusy {
 			return s, nil
 		}
 		s.Kind, s.Err, s.Outcome = s.rest(), nil, account.Outcome{}
@@ -309,7 +317,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 			s.Queued = e
 			return s, nil
 		}
-		if !s.Stored || s.Busy != "" {
+		if !s.Stored || s.Busy != NotBusy {
 			return s, nil
 		}
 		s.Confirming = true
@@ -328,26 +336,36 @@ func step(s Screen, e any) (Screen, []Effect) {
 			s.Run++
 			eff = append(eff, effCancelLink{})
 		}
-		s.Kind, s.Busy, s.Notice = s.rest(), busyUnlinking, ""
+		s.Kind, s.Busy, s.Notice = s.rest(), BusyUnlinking, ""
 		return s, append(eff, effUnlink{})
 
 	case evUnlinkDone:
-		if s.Busy != busyUnlinking {
+		if s.Busy != BusyUnlinking {
 			return s, nil
 		}
-		s.Busy = ""
+		s.Busy = NotBusy
 		if e.err != nil {
 			s.Kind, s.Fail, s.Err = Failed, FailUnlink, e.err
 			return s, nil
 		}
-		next := Screen{Kind: NotLinked, Run: s.Run, Notice: noticeUnlinked, Autostart: s.Autostart}
+		next := Screen{Kind: NotLinked, Run: s.Run, Notice: noticeUnlinked,
+			HasAutostart: s.HasAutostart, Autostart: s.Autostart, AutostartErr: s.AutostartErr}
 		if e.res.SignOutErr != nil {
 			next.Notice = noticeUnlinkedLocally
 		}
-		return next, []Effect{effHealthStop{}, effEmit{winproto.EventUnlinked}}
+		return next, []Effect{effEmit{winproto.EventUnlinked}}
 
-	case evHealth:
-		return health(s, e)
+	case evState:
+		return trayState(s, e.st)
+
+	case evReread:
+		return reread(s, e)
+
+	case evForeground:
+		if !s.Stored {
+			return s, nil // nothing to check: no network while not linked
+		}
+		return s, []Effect{effEmit{winproto.EventCheckDue}}
 
 	case evNotice:
 		s.Notice = e.text
@@ -359,13 +377,6 @@ func step(s Screen, e any) (Screen, []Effect) {
 		}
 		s.Autostart = e.on
 		return s, []Effect{effSetAutostart{e.on}}
-
-	case evAutostartOK:
-		s.Autostart = e.on
-		if e.err != nil {
-			s.Notice = "Could not change start at login: " + e.err.Error()
-		}
-		return s, []Effect{effEmit{winproto.EventAutostart}}
 
 	case evAvatar:
 		if e.thumb == s.AvatarFor {
@@ -411,7 +422,7 @@ func newRun(s Screen) (Screen, []Effect) {
 }
 
 func linkDone(s Screen, e evLinkDone) (Screen, []Effect) {
-	if s.Busy == busyUnlinking {
+	if s.Busy == BusyUnlinking {
 		return s, nil // an unlink runs: what it leaves is what is shown
 	}
 	if e.out.Kind == account.Linked {
@@ -443,7 +454,7 @@ func linkDone(s Screen, e evLinkDone) (Screen, []Effect) {
 
 // linked records a freshly stored token.
 func linked(s Screen, out account.Outcome) (Screen, []Effect) {
-	s.Kind, s.Stored, s.RelinkNeeded, s.Busy = Linked, true, false, ""
+	s.Kind, s.Stored, s.RelinkNeeded, s.Busy = Linked, true, false, NotBusy
 	s.Err, s.Outcome, s.Notice = nil, account.Outcome{}, ""
 	if out.Account != nil {
 		s.Account = out.Account
@@ -451,14 +462,35 @@ func linked(s Screen, out account.Outcome) (Screen, []Effect) {
 	if out.Err != nil {
 		s.Notice = out.Summary()
 	}
-	eff := []Effect{effEmit{winproto.EventLinked}, effNotify{"Linked as " + s.username()}, effHealthArm{}}
+	// The tray notifies "Linked as …" and restarts its checks from this event.
+	eff := []Effect{effEmit{winproto.EventLinked}}
 	return s, append(eff, avatar(&s)...)
 }
 
-func health(s Screen, e evHealth) (Screen, []Effect) {
+// trayState shows what the tray told: its token check's verdict and start at login. Whether
+// a token is stored, and whose, the window reads from the keychain itself: a state that
+// disagrees (an unlink or link outside the app, or a state sent before the tray heard of
+// this window's own change) makes it read again rather than believe it.
+func trayState(s Screen, st winproto.State) (Screen, []Effect) {
+	if st.AutostartErr != "" && st.AutostartErr != s.AutostartErr {
+		s.Notice = "Could not change start at login: " + st.AutostartErr
+	}
+	s.HasAutostart, s.Autostart, s.AutostartErr = st.HasAutostart, st.Autostart, st.AutostartErr
+	s.RelinkNeeded = st.Linked && st.RelinkNeeded
+	if s.Kind == Starting || s.Busy == BusyUnlinking {
+		return s, nil // the keychain read or the unlink in flight decides what is stored
+	}
+	if st.Linked != s.Stored || st.Linked && st.Account != s.username() {
+		return s, []Effect{effReread{}}
+	}
+	return s, nil
+}
+
+// reread records what the keychain holds now.
+func reread(s Screen, e evReread) (Screen, []Effect) {
 	switch {
-	case s.Busy == busyUnlinking:
-		return s, nil // a check that met the unlink half-way says nothing about what is left
+	case s.Kind == Starting || s.Busy == BusyUnlinking:
+		return s, nil // a read that met the unlink half-way says nothing about what is left
 	case e.err != nil:
 		return s, nil // the keychain did not answer (locked, busy): nothing is known to have changed
 	case !e.st.Linked:
@@ -470,7 +502,7 @@ func health(s Screen, e evHealth) (Screen, []Effect) {
 		if s.Kind == Linked {
 			s.Kind = NotLinked
 		}
-		return s, []Effect{effHealthStop{}, effEmit{winproto.EventTokenChanged}}
+		return s, nil
 	}
 	var eff []Effect
 	s.Stored = true
@@ -478,15 +510,7 @@ func health(s Screen, e evHealth) (Screen, []Effect) {
 		s.Account = e.st.Account
 		eff = avatar(&s)
 	}
-	switch {
-	case e.st.Valid == nil:
-	case !*e.st.Valid && !s.RelinkNeeded:
-		s.RelinkNeeded = true
-		eff = append(eff, effEmit{winproto.EventRelinkNeeded}, effNotify{notifyRelink})
-	case *e.st.Valid:
-		s.RelinkNeeded = false
-	}
-	if s.Kind == Starting || s.Kind == NotLinked {
+	if s.Kind == NotLinked {
 		s.Kind = Linked
 	}
 	return s, eff

@@ -11,6 +11,7 @@ import (
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -34,10 +35,11 @@ func tableScreens() map[string]Screen {
 		"linked":       linked,
 		"relinkNeeded": func() Screen { s := linked; s.RelinkNeeded = true; return s }(),
 		"confirming":   func() Screen { s := linked; s.Confirming = true; return s }(),
-		"unlinking":    func() Screen { s := linked; s.Busy = busyUnlinking; return s }(),
+		"unlinking":    func() Screen { s := linked; s.Busy = BusyUnlinking; return s }(),
 		"failedStatus": {Kind: Failed, Fail: FailStatus, Err: storage.ErrKeychainUnavailable},
 		"failedLink":   {Kind: Failed, Fail: FailLink, Run: 1, Err: errors.New("boom")},
 		"failedSave":   {Kind: Failed, Fail: FailSave, Run: 1, Err: storage.ErrKeychainUnavailable, Outcome: notSaved},
+		"retrying":     {Kind: Failed, Fail: FailSave, Run: 1, Err: storage.ErrKeychainUnavailable, Outcome: notSaved, Busy: BusySaving},
 		"failedUnlink": {Kind: Failed, Fail: FailUnlink, Stored: true, Account: alice, Run: 1, Err: errors.New("dbus")},
 	}
 }
@@ -45,7 +47,6 @@ func tableScreens() map[string]Screen {
 // Every event step knows, with the values the tests send.
 func tableEvents() map[string]any {
 	alice := &storage.LinkedAccount{Username: "alice"}
-	valid, invalid := true, false
 	return map[string]any{
 		"statusLinked":    evStatusRead{st: account.Status{Linked: true, Account: alice}},
 		"statusNotLinked": evStatusRead{},
@@ -71,19 +72,24 @@ func tableEvents() map[string]any {
 		"confirmNo":       evConfirm{false},
 		"unlinked":        evUnlinkDone{},
 		"unlinkFailed":    evUnlinkDone{err: errors.New("dbus")},
-		"healthValid":     evHealth{st: account.Status{Linked: true, Valid: &valid}},
-		"healthInvalid":   evHealth{st: account.Status{Linked: true, Valid: &invalid}},
-		"healthGone":      evHealth{st: account.Status{}},
-		"healthErr":       evHealth{err: storage.ErrKeychainUnavailable},
-		"notice":          evNotice{"Token copied to the clipboard."},
-		"browser":         evBrowser{1, errors.New("no browser")},
-		"autostartOn":     evAutostart{true},
-		"autostartDone":   evAutostartOK{true, nil},
-		"avatar":          evAvatar{"", nil},
-		"copyCode":        evCopyCode{},
-		"copyLink":        evCopyLink{},
-		"copyToken":       evCopyToken{},
-		"openLink":        evOpenLink{},
+		// What the tray tells (winproto state) and the keychain read it may lead to.
+		"stateLinked":       evState{winproto.State{Linked: true, Account: "alice"}},
+		"stateRelink":       evState{winproto.State{Linked: true, Account: "alice", RelinkNeeded: true}},
+		"stateOtherAccount": evState{winproto.State{Linked: true, Account: "bob"}},
+		"stateNotLinked":    evState{winproto.State{}},
+		"stateAutostartErr": evState{winproto.State{HasAutostart: true, AutostartErr: "read-only home"}},
+		"rereadLinked":      evReread{st: account.Status{Linked: true, Account: alice}},
+		"rereadGone":        evReread{st: account.Status{}},
+		"rereadErr":         evReread{err: storage.ErrKeychainUnavailable},
+		"foreground":        evForeground{},
+		"notice":            evNotice{"Token copied to the clipboard."},
+		"browser":           evBrowser{1, errors.New("no browser")},
+		"autostartOn":       evAutostart{true},
+		"avatar":            evAvatar{"", nil},
+		"copyCode":          evCopyCode{},
+		"copyLink":          evCopyLink{},
+		"copyToken":         evCopyToken{},
+		"openLink":          evOpenLink{},
 	}
 }
 
@@ -97,8 +103,10 @@ type rule struct {
 var (
 	linkingScreens = []string{"fetching", "code", "relinking", "saving", "savingAgain"}
 	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink"}
-	allScreens     = []string{"starting", "startQueued", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
-		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "failedUnlink"}
+	// Not stored, and not starting (the keychain read in flight decides).
+	unstoredScreens = []string{"notLinked", "fetching", "code", "saving", "savingAgain", "expired", "failedStatus", "failedLink", "failedSave", "retrying"}
+	allScreens      = []string{"starting", "startQueued", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
+		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "retrying", "failedUnlink"}
 )
 
 func each(names []string, want string) map[string]string {
@@ -119,19 +127,21 @@ func merge(ms ...map[string]string) map[string]string {
 	return out
 }
 
-const linkedEffects = "Linked effEmit,effNotify,effHealthArm"
+// A stored link is announced to the tray, which notifies and restarts its checks.
+const linkedEffects = "Linked effEmit"
 
 func tableRules() map[string]rule {
 	return map[string]rule{
 		// A Link asked for while starting runs once the keychain has been read.
-		"statusLinked": {per: map[string]string{"starting": "Linked effHealthCheck",
-			"startQueued": "Linking effHealthCheck,effStartLink"}},
+		// The window never checks the token itself: the tray does.
+		"statusLinked": {per: map[string]string{"starting": "Linked",
+			"startQueued": "Linking effStartLink"}},
 		"statusNotLinked": {per: map[string]string{"starting": "NotLinked", "startQueued": "Linking effStartLink"}},
 		"statusErr":       {per: map[string]string{"starting": "Failed", "startQueued": "Linking effStartLink"}},
 		"refresh":         {per: map[string]string{"failedStatus": "Starting effReadStatus"}},
 		// Not while starting, linking, busy, or holding an approval that would be lost.
 		"link": {def: "Linking effStartLink", per: merge(each(linkingScreens, ""),
-			map[string]string{"starting": "", "startQueued": "", "unlinking": "", "failedSave": ""}),
+			map[string]string{"starting": "", "startQueued": "", "unlinking": "", "failedSave": "", "retrying": ""}),
 			also: func(t *testing.T, from string, b, a Screen) {
 				// Asked while a run saves its token: remembered, started after.
 				if want := b.Ev.State == auth.StateLinked && b.Kind == Linking; a.LinkAgain != want {
@@ -151,8 +161,13 @@ func tableRules() map[string]rule {
 		}},
 		// A token that got stored is shown whatever the screen: the user may have pressed
 		// Cancel a moment too late.
-		"doneLinked": {def: linkedEffects, per: merge(each([]string{"linked", "relinkNeeded", "confirming"}, "effEmit,effNotify,effHealthArm"),
-			map[string]string{"unlinking": "", "savingAgain": "effEmit,effNotify,effHealthArm,effStartLink"})},
+		"doneLinked": {def: linkedEffects, per: merge(each([]string{"linked", "relinkNeeded", "confirming"}, "effEmit"),
+			map[string]string{"unlinking": "", "savingAgain": "effEmit,effStartLink"}),
+			also: func(t *testing.T, from string, b, a Screen) {
+				if b.Busy != BusyUnlinking && (a.Busy != NotBusy || a.RelinkNeeded) {
+					t.Errorf("%s: a fresh link left busy %v, relink needed %t", from, a.Busy, a.RelinkNeeded)
+				}
+			}},
 		"doneNotSaved": {per: each(linkingScreens, "Failed")},
 		"doneExpired":  {per: each(linkingScreens, "Expired")},
 		"doneCancelled": {per: map[string]string{"fetching": "NotLinked", "code": "NotLinked", "relinking": "Linked",
@@ -167,13 +182,18 @@ func tableRules() map[string]rule {
 					t.Errorf("%s: Cancel left the confirmation open", from)
 				}
 			}},
-		"retrySave":       {per: map[string]string{"failedSave": "effSave"}},
-		"saved":           {per: map[string]string{"failedSave": linkedEffects}},
+		// One save at a time; Cancel and Back wait for it, or its result would be lost.
+		"retrySave": {per: map[string]string{"failedSave": "effSave"}, also: func(t *testing.T, from string, b, a Screen) {
+			if from == "failedSave" && a.Busy != BusySaving {
+				t.Error("a retried save does not show it runs")
+			}
+		}},
+		"saved":           {per: map[string]string{"failedSave": linkedEffects, "retrying": linkedEffects}},
 		"saveFailedAgain": {},
 		"back": {per: map[string]string{"expired": "NotLinked", "failedStatus": "NotLinked", "failedLink": "NotLinked",
 			"failedSave": "NotLinked", "failedUnlink": "Linked"}},
 		"askUnlink": {also: func(t *testing.T, from string, b, a Screen) {
-			want := b.Stored && b.Busy == "" && b.Kind != Starting
+			want := b.Stored && b.Busy == NotBusy && b.Kind != Starting
 			if b.Kind == Starting && a.Queued != (evAskUnlink{}) {
 				t.Errorf("%s: Unlink asked while starting was not kept for later", from)
 			}
@@ -182,30 +202,54 @@ func tableRules() map[string]rule {
 			}
 		}},
 		"confirmYes": {per: map[string]string{"confirming": "effUnlink"}, also: func(t *testing.T, from string, b, a Screen) {
-			if from == "confirming" && a.Busy != busyUnlinking {
+			if from == "confirming" && a.Busy != BusyUnlinking {
 				t.Errorf("unlink confirmed without showing it runs")
 			}
 		}},
 		"confirmNo":    {},
-		"unlinked":     {per: map[string]string{"unlinking": "NotLinked effHealthStop,effEmit"}},
+		"unlinked":     {per: map[string]string{"unlinking": "NotLinked effEmit"}},
 		"unlinkFailed": {per: map[string]string{"unlinking": "Failed"}},
-		"healthValid":  {per: map[string]string{"starting": "Linked", "startQueued": "Linked", "notLinked": "Linked"}},
-		// While an unlink runs, a check that met it half-way is ignored.
-		"healthInvalid": {def: "effEmit,effNotify", per: map[string]string{"starting": "Linked effEmit,effNotify", "startQueued": "Linked effEmit,effNotify",
-			"notLinked": "Linked effEmit,effNotify", "relinkNeeded": "", "unlinking": ""}},
-		"healthGone": {per: merge(each(storedScreens, "effHealthStop,effEmit"), map[string]string{
-			"linked": "NotLinked effHealthStop,effEmit", "relinkNeeded": "NotLinked effHealthStop,effEmit",
-			"confirming": "NotLinked effHealthStop,effEmit", "unlinking": ""})},
-		"healthErr":     {},
-		"notice":        {},
-		"browser":       {},
-		"autostartOn":   {def: "effSetAutostart"},
-		"autostartDone": {def: "effEmit"},
-		"avatar":        {},
-		"copyCode":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
-		"copyLink":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
-		"copyToken":     {per: each(storedScreens, "effCopyToken")},
-		"openLink":      {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effOpenURL")},
+		// The tray's state: its verdict is shown as told; what is stored, the window reads
+		// itself when the tray disagrees (never while starting or unlinking: the read or
+		// the unlink in flight decides).
+		"stateLinked": {per: each(unstoredScreens, "effReread"), also: relinkAsTold(false)},
+		"stateRelink": {per: each(unstoredScreens, "effReread"), also: relinkAsTold(true)},
+		"stateOtherAccount": {def: "effReread", per: map[string]string{"starting": "", "startQueued": "", "unlinking": ""},
+			also: relinkAsTold(false)},
+		"stateNotLinked": {per: merge(each(storedScreens, "effReread"), map[string]string{"unlinking": ""}), also: relinkAsTold(false)},
+		"stateAutostartErr": {per: merge(each(storedScreens, "effReread"), map[string]string{"unlinking": ""}),
+			also: func(t *testing.T, from string, b, a Screen) {
+				if !a.HasAutostart || a.AutostartErr == "" || !strings.Contains(a.Notice, "read-only home") {
+					t.Errorf("%s: the tray's start-at-login failure is not shown: %+v", from, a)
+				}
+				// The same failure told again (another field changed) is not news.
+				if again, _ := step(a, evState{winproto.State{HasAutostart: true, AutostartErr: "read-only home", Autostart: true}}); again.Notice != a.Notice {
+					t.Errorf("%s: a repeated failure replaced the notice", from)
+				}
+			}},
+		"rereadLinked": {per: map[string]string{"notLinked": "Linked"}, also: func(t *testing.T, from string, b, a Screen) {
+			if want := b.Stored || b.Kind != Starting && b.Busy != BusyUnlinking; a.Stored != want {
+				t.Errorf("%s: stored %t after a read that found a token", from, a.Stored)
+			}
+		}},
+		// Removed outside the app (the CLI, another window).
+		"rereadGone": {per: map[string]string{"linked": "NotLinked", "relinkNeeded": "NotLinked", "confirming": "NotLinked"},
+			also: func(t *testing.T, from string, b, a Screen) {
+				if from != "unlinking" && (a.Stored || a.RelinkNeeded) {
+					t.Errorf("%s: still stored (%t) or relink needed (%t) after a read found none", from, a.Stored, a.RelinkNeeded)
+				}
+			}},
+		"rereadErr": {},
+		// No network while not linked: only a linked window asks the tray.
+		"foreground":  {per: each(storedScreens, "effEmit")},
+		"notice":      {},
+		"browser":     {},
+		"autostartOn": {def: "effSetAutostart"},
+		"avatar":      {},
+		"copyCode":    {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
+		"copyLink":    {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
+		"copyToken":   {per: each(storedScreens, "effCopyToken")},
+		"openLink":    {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effOpenURL")},
 	}
 }
 
@@ -307,5 +351,14 @@ func TestPrimaryEventIsTheHighlightedButton(t *testing.T) {
 	}
 	if escapeEvent(screens["code"]) != (evCancel{}) || escapeEvent(screens["confirming"]) != (evConfirm{false}) || escapeEvent(screens["linked"]) != nil {
 		t.Error("Escape: cancel the engine, close the dialog, else nothing")
+	}
+}
+
+// relinkAsTold checks that the window shows the tray's verdict on the token as it was told.
+func relinkAsTold(want bool) func(t *testing.T, from string, b, a Screen) {
+	return func(t *testing.T, from string, b, a Screen) {
+		if a.RelinkNeeded != want {
+			t.Errorf("%s: relink needed %t, the tray said %t", from, a.RelinkNeeded, want)
+		}
 	}
 }

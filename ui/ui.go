@@ -1,15 +1,18 @@
 // Package ui is the Fyne window of Plex Link. It renders what internal/account and the auth
 // engine report and holds no Plex or keychain logic.
 //
-// It has no tray of its own: internal/tray is the tray process, and starts this window as a
-// child process (`plexlink window`, Options.Parent) when the user asks for it. Without a
-// tray host the window is the whole app and closing it quits.
+// It has no tray icon of its own: internal/tray is the tray process, and starts this window
+// as a child process (`plexlink window`, Options.Parent) when the user asks for it. Without
+// a tray host the window is the whole app and closing it quits; the tray's logic (token
+// health, notifications, start at login) then runs in this process, without a menu
+// (host.go). Either way the window never checks the token or notifies on its own: it shows
+// the tray's winproto.State and asks the tray for what it owns.
 //
 // The window is one state machine: a Screen value, changed only by the pure step(screen,
 // event) (screen.go); the view (view.go) is built once and updated in place from the
 // screen; the Controller carries out the effects step asks for. Widget callbacks send
 // events on the UI goroutine; everything a goroutine finds (the engine, the keychain, the
-// health check, the avatar, the parent's commands) enters through send, that is fyne.Do.
+// avatar, the tray's commands and states) enters through send, that is fyne.Do.
 package ui
 
 import (
@@ -36,38 +39,25 @@ import (
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
+	"codeberg.org/plexlink/plexlink/internal/tray"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
 
 // DefaultTitle is the window title; the Xvfb tests find the window by it.
 const DefaultTitle = "Plex Link"
 
-const (
-	defaultHealthEvery = 6 * time.Hour
-	defaultQuitTimeout = 5 * time.Second
-)
-
-// Backend is what the UI needs from *account.Service; tests and the demo may supply their own.
-type Backend interface {
-	Link(ctx context.Context, o account.LinkOptions) account.Outcome
-	Unlink(ctx context.Context, signOut bool) (account.UnlinkResult, error)
-	Token() (string, error)
-	Status(ctx context.Context, check bool) (account.Status, error)
-	Avatar(ctx context.Context, thumbURL string) ([]byte, error)
-}
-
-var _ Backend = (*account.Service)(nil)
+const defaultQuitTimeout = 5 * time.Second
 
 // Options configure the window: what the desktop app starts it with (app.WindowOptions,
 // taken as it is: Service, OpenURL, Logger, LinkLock, Autostart, Parent, Clipboard), plus
 // what only the window and its tests set. Backend, when set, replaces Service. Under a tray
 // (Parent set) the Clipboard is only asked whether a secret copy is possible: the tray
-// copies, so the copy outlives this window.
+// copies, so the copy outlives this window; and Autostart is not used: the tray owns it.
 type Options struct {
 	app.WindowOptions
-	Backend     Backend
+	Backend     account.Backend
 	Title       string            // "" → "Plex Link"
-	HealthEvery time.Duration     // 0 → 6h
+	HealthEvery time.Duration     // the in-process tray's token check interval (no Parent); 0 → 6h
 	QuitTimeout time.Duration     // how long Quit waits for the engine to stop; 0 → 5s
 	Icon        fyne.Resource     // app icon (notifications) and window icon; main.go passes Icon.png; nil → Fyne's logo
 	WindowIcon  fyne.Resource     // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
@@ -82,7 +72,7 @@ type Controller struct {
 	app     fyne.App
 	win     fyne.Window
 	opts    Options
-	backend Backend
+	backend account.Backend
 	log     *slog.Logger
 	post    func(func()) // runs f on the UI goroutine
 
@@ -91,19 +81,14 @@ type Controller struct {
 	pending  []any // events sent while one is being handled
 	handling bool
 
-	events chan string // to the parent (Options.Parent), written by one goroutine
+	sink func(winproto.Message) // to the tray: the parent's pipe (parent.go) or the in-process one (host.go)
+	host *tray.Tray             // the in-process tray when there is no Parent
 
 	ctx  context.Context // the app's lifetime; Quit cancels it
 	stop context.CancelFunc
 	bg   sync.WaitGroup // the engine and other goroutines Quit waits for
 
 	linkCancel context.CancelFunc
-
-	healthGen   int
-	healthTimer *time.Timer
-	lastCheck   time.Time
-
-	autostartDone chan struct{} // closed when the latest start-at-login write has finished
 
 	visible  bool
 	quitting bool
@@ -126,9 +111,6 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	}
 	if o.OpenURL == nil {
 		o.OpenURL = browser.OpenURL
-	}
-	if o.HealthEvery <= 0 {
-		o.HealthEvery = defaultHealthEvery
 	}
 	if o.QuitTimeout <= 0 {
 		o.QuitTimeout = defaultQuitTimeout
@@ -162,15 +144,7 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	c.win.SetCloseIntercept(c.Quit)
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
 
-	if o.Autostart != nil {
-		// A file or registry read: cheap enough for start-up.
-		on, err := o.Autostart.Enabled()
-		if err != nil {
-			c.log.Warn("reading the start-at-login setting failed", "err", err)
-		}
-		c.screen.Autostart = on
-	}
-	c.view = newView(a, c.win, o.Autostart != nil, c.dispatch)
+	c.view = newView(a, c.win, c.dispatch)
 	c.win.SetContent(c.view.root)
 	c.view.update(c.screen)
 	if o.Parent != nil {
@@ -182,6 +156,8 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 			c.screen.Queued = evAskUnlink{}
 		}
 		c.startParent(o.Parent)
+	} else {
+		c.startHost()
 	}
 	c.show()
 	c.emit(winproto.EventReady)
@@ -291,26 +267,17 @@ func (c *Controller) do(eff Effect) {
 			res, err := c.backend.Unlink(c.ctx, true)
 			c.send(evUnlinkDone{res, err})
 		})
-	case effNotify:
-		if c.opts.Parent == nil { // the tray shows its own notifications from the events
-			c.app.SendNotification(fyne.NewNotification(c.opts.Title, eff.text))
-		}
+	case effReread:
+		c.goBackground(func() {
+			st, err := c.backend.Status(c.ctx, false)
+			c.send(evReread{st, err})
+		})
 	case effEmit:
 		c.emit(eff.event)
 	case effFetchAvatar:
 		c.fetchAvatar(eff.thumb)
 	case effSetAutostart:
-		c.setAutostart(eff.on)
-	case effHealthArm:
-		c.lastCheck = time.Now()
-		c.stopHealth()
-		c.armHealth()
-	case effHealthStop:
-		c.stopHealth()
-	case effHealthCheck:
-		c.stopHealth()
-		gen := c.healthGen
-		c.goBackground(func() { c.checkHealth(gen) })
+		c.tell(winproto.SetAutostart(eff.on))
 	case effClipboard:
 		c.app.Clipboard().SetContent(eff.text)
 	case effCopyToken:
@@ -417,77 +384,11 @@ func (c *Controller) fetchAvatar(thumb string) {
 	}()
 }
 
-// setAutostart writes the login-start setting off the UI goroutine (a file or registry
-// write). Writes run one after another in click order, so the last click wins on disk too.
-func (c *Controller) setAutostart(on bool) {
-	prev, done := c.autostartDone, make(chan struct{})
-	c.autostartDone = done
-	c.goBackground(func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
-		var err error
-		if on {
-			err = c.opts.Autostart.Enable()
-		} else {
-			err = c.opts.Autostart.Disable()
-		}
-		now, rerr := c.opts.Autostart.Enabled()
-		if rerr != nil {
-			now = on
-		}
-		if err != nil {
-			c.log.Warn("changing start at login failed", "on", on, "err", err)
-		}
-		c.send(evAutostartOK{now, err})
-	})
-}
-
-// armHealth schedules the next token check. Only a linked window has a timer: an unlinked
-// one makes no network calls and no wake-ups.
-func (c *Controller) armHealth() {
-	if !c.screen.Stored || c.healthTimer != nil || c.quitting {
-		return
-	}
-	gen := c.healthGen
-	c.healthTimer = time.AfterFunc(c.opts.HealthEvery, func() { c.checkHealth(gen) })
-}
-
-func (c *Controller) stopHealth() {
-	c.healthGen++
-	if c.healthTimer != nil {
-		c.healthTimer.Stop()
-		c.healthTimer = nil
-	}
-}
-
-// checkHealth asks plex.tv about the stored token. Any goroutine but the UI's.
-func (c *Controller) checkHealth(gen int) {
-	st, err := c.backend.Status(c.ctx, true)
-	c.post(func() {
-		if gen != c.healthGen {
-			return // started before an unlink or a newer check: stale
-		}
-		c.healthTimer = nil
-		if err == nil && st.Valid != nil {
-			c.lastCheck = time.Now()
-		}
-		c.dispatch(evHealth{st, err})
-		if gen == c.healthGen {
-			c.armHealth()
-		}
-	})
-}
-
-// enteredForeground re-checks the token when the app comes back after a long time (a
-// machine waking from sleep does not fire the timer on time).
+// enteredForeground asks the tray to check the token if a check is due (a machine waking
+// from sleep does not fire the tray's timer on time).
 func (c *Controller) enteredForeground() {
-	if c.screen.Stored && !c.quitting && time.Since(c.lastCheck) >= c.opts.HealthEvery {
-		c.stopHealth()
-		c.lastCheck = time.Now() // one check per gap, however often focus changes
-		gen := c.healthGen
-		go c.checkHealth(gen)
+	if !c.quitting {
+		c.dispatch(evForeground{})
 	}
 }
 
@@ -532,11 +433,11 @@ func (c *Controller) Quit() {
 	}
 	c.emit(winproto.EventClosing)
 	c.quitting = true
-	c.stopHealth()
 	c.hide()
 	c.stop()
 	go func() {
 		c.waitBackground()
+		c.stopHost()
 		c.post(c.app.Quit)
 		close(c.quitDone)
 	}()
@@ -560,8 +461,8 @@ func (c *Controller) waitBackground() {
 func (c *Controller) shutdown() {
 	c.quitting = true
 	c.stop()
-	c.stopHealth()
 	c.waitBackground()
+	c.stopHost()
 	if c.opts.Clipboard != nil {
 		c.opts.Clipboard.Close()
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
@@ -30,44 +30,31 @@ type stack struct {
 	srv   *plextvtest.Server
 	store *storage.MemoryStore
 	svc   *account.Service
+	fx    *accounttest.Fixture
 }
 
 func newStack(t *testing.T, token string, opts ...plextvtest.Option) *stack {
 	t.Helper()
-	srv := plextvtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	st := &stack{srv: srv, store: storage.NewMemoryStore(token)}
-	st.svc = &account.Service{
-		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
-			Identity: auth.Identity{Product: "Plex Link UI test", ClientID: "ui-test-client"}},
-		Tokens:       st.store,
-		Config:       storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-		PollInterval: 10 * time.Millisecond,
+	fx := accounttest.New(t, accounttest.WithFake(opts...), accounttest.WithIdentity("Plex Link UI test", "ui-test-client"))
+	if token != "" {
+		if err := fx.Store.Save(token); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return st
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service, fx: fx}
 }
 
 // linkedStack is a stack whose store already holds a token plex.tv accepts.
 func linkedStack(t *testing.T) *stack {
 	t.Helper()
 	s := newStack(t, "")
-	tok := s.srv.AccountToken()
-	if err := s.store.Save(tok); err != nil {
-		t.Fatal(err)
-	}
+	s.fx.Link(t)
 	return s
 }
 
 func (s *stack) token(t *testing.T) string {
 	t.Helper()
-	tok, err := s.store.Load()
-	if errors.Is(err, storage.ErrNotLinked) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return s.fx.Token(t)
 }
 
 func sameToken(t *testing.T, what, got, want string) {
@@ -98,11 +85,9 @@ func TestNotLinkedWindow(t *testing.T) {
 	if !h.c.visible {
 		t.Error("the window is not shown")
 	}
-	if h.c.healthTimer != nil {
-		t.Error("a health timer runs while not linked")
-	}
-	if n := s.srv.Count(plextvtest.RouteUser); n != 0 {
-		t.Errorf("%d GET /user calls while not linked", n)
+	h.settle()
+	if n := s.srv.Count(plextvtest.RouteUser) + s.srv.Count(plextvtest.RoutePing); n != 0 {
+		t.Errorf("%d calls to plex.tv while not linked", n)
 	}
 }
 
@@ -183,12 +168,11 @@ func TestLinkFlow(t *testing.T) {
 	sameToken(t, "after linking", s.token(t), minted)
 	h.requireText("Linked as " + s.srv.Username())
 	h.requireButtons(ButtonRelink, ButtonUnlink, ButtonCopyToken)
-	if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Linked as") {
-		t.Error("no 'Linked as' notification")
-	}
-	if h.c.healthTimer == nil {
-		t.Error("no health timer while linked")
-	}
+	// Without a tray host the in-process tray notifies, through this app.
+	h.pump("the 'Linked as' notification", func() bool {
+		n := len(h.app.notifyLog)
+		return n > 0 && strings.Contains(h.app.notifyLog[n-1].Content, "Linked as "+s.srv.Username())
+	})
 
 	h.tap(ButtonCopyToken)
 	h.pump("token copied", func() bool { return h.app.Clipboard().Content() != code })
@@ -264,12 +248,12 @@ func TestEscapeCancelsAndEnterLinks(t *testing.T) {
 
 // recordingBackend is the real service with the Link context exposed to the test.
 type recordingBackend struct {
-	Backend
+	account.Backend
 	ctx  chan context.Context
 	done chan struct{}
 }
 
-func newRecording(b Backend) *recordingBackend {
+func newRecording(b account.Backend) *recordingBackend {
 	return &recordingBackend{Backend: b, ctx: make(chan context.Context, 1), done: make(chan struct{})}
 }
 
@@ -321,9 +305,6 @@ func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
 	}
 	if n := s.srv.Count(plextvtest.RouteSignOut); n != 1 {
 		t.Errorf("%d sign-outs, want 1", n)
-	}
-	if h.c.healthTimer != nil {
-		t.Error("health timer still armed after unlink")
 	}
 	h.requireButtons(ButtonLink)
 }
@@ -402,7 +383,7 @@ func TestSaveFailureCanBeRetried(t *testing.T) {
 	h.requireButtons(ButtonRetrySave)
 
 	h.tap(ButtonRetrySave) // still locked
-	h.pump("retry answered", func() bool { return h.c.screen.Busy == "" })
+	h.pump("retry answered", func() bool { return h.c.screen.Busy == NotBusy })
 	if h.c.screen.Kind != Failed {
 		t.Fatalf("phase %v after a failed retry", h.c.screen.Kind)
 	}
@@ -425,22 +406,31 @@ func TestKeychainUnavailableAtStart(t *testing.T) {
 	h.pump("linked", h.phase(Linked))
 }
 
+// checks counts the calls that ask plex.tv about the stored token.
+func (s *stack) checks() int {
+	return s.srv.Count(plextvtest.RoutePing) + s.srv.Count(plextvtest.RouteUser)
+}
+
+const body401 = `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`
+
+// Without a tray host the tray's health check runs in the window's process (the same code
+// as the tray process's) and drives the window through winproto states.
 func TestHealthCheck(t *testing.T) {
 	t.Run("401 needs relink", func(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
-		h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && !h.c.lastCheck.IsZero() })
+		h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && h.c.screen.Account != nil })
 		if h.c.screen.RelinkNeeded {
 			t.Fatal("a valid token shows as needing relink")
 		}
-		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
-			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
+		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401, Body: body401})
 		h.pump("relink needed", func() bool { return h.c.screen.RelinkNeeded })
 		h.requireText("no longer accepts the saved token")
 		h.requireButtons(ButtonRelink)
-		if n := len(h.app.notifyLog); n == 0 || !strings.Contains(h.app.notifyLog[n-1].Content, "Relink") {
-			t.Error("no relink notification")
-		}
+		h.pump("the relink notification", func() bool {
+			n := len(h.app.notifyLog)
+			return n > 0 && strings.Contains(h.app.notifyLog[n-1].Content, "Relink")
+		})
 		notes := len(h.app.notifyLog)
 		checks := s.srv.Count(plextvtest.RoutePing)
 		h.pump("another check", func() bool { return s.srv.Count(plextvtest.RoutePing) > checks+1 })
@@ -449,23 +439,10 @@ func TestHealthCheck(t *testing.T) {
 			t.Error("the relink notification repeats on every check")
 		}
 	})
-	t.Run("401 under a tray: the tray is told, it notifies", func(t *testing.T) {
-		s := linkedStack(t)
-		p := newParentPipes(t, winproto.CmdShow)
-		h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent; o.HealthEvery = 50 * time.Millisecond })
-		h.pump("linked and checked", func() bool { return h.c.screen.Kind == Linked && !h.c.lastCheck.IsZero() })
-		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 401,
-			Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
-		h.pump("relink needed", func() bool { return h.c.screen.RelinkNeeded })
-		p.waitEvents(t, winproto.EventReady, winproto.EventRelinkNeeded)
-		if len(h.app.notifyLog) != 0 {
-			t.Error("the window notified although its tray does")
-		}
-	})
 	t.Run("503 changes nothing", func(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
-		h.pump("linked and checked", func() bool { return !h.c.lastCheck.IsZero() })
+		h.pump("linked and checked", func() bool { return h.c.screen.Account != nil })
 		s.srv.FailNext(plextvtest.RoutePing, 100, plextvtest.Fault{Status: 503})
 		checks := s.srv.Count(plextvtest.RoutePing)
 		h.pump("two failed checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
@@ -477,21 +454,66 @@ func TestHealthCheck(t *testing.T) {
 			t.Error("a 503 removed the token")
 		}
 	})
-	t.Run("no checks when not due", func(t *testing.T) {
+	t.Run("removed outside the app", func(t *testing.T) {
+		s := linkedStack(t)
+		h := newHarness(t, s.svc, func(o *Options) { o.HealthEvery = 50 * time.Millisecond })
+		h.pump("linked and checked", func() bool { return h.c.screen.Account != nil })
+		if err := s.store.Delete(); err != nil { // `plexlink unlink` in a terminal
+			t.Fatal(err)
+		}
+		h.pump("not linked", h.phase(NotLinked))
+		h.requireButtons(ButtonLink)
+	})
+	t.Run("coming to the front checks only when due", func(t *testing.T) {
 		s := linkedStack(t)
 		h := newHarness(t, s.svc, nil) // 6 h
-		h.pump("checked at start", func() bool { return !h.c.lastCheck.IsZero() })
-		n := s.srv.Count(plextvtest.RoutePing)
+		h.pump("checked at start", func() bool { return h.c.screen.Account != nil })
+		n := s.checks()
 		h.c.enteredForeground() // focus again right away: not a long gap
 		time.Sleep(100 * time.Millisecond)
 		h.settle()
-		if got := s.srv.Count(plextvtest.RoutePing); got != n {
-			t.Errorf("%d extra GET /user calls when no check was due", got-n)
+		if got := s.checks(); got != n {
+			t.Errorf("%d extra calls to plex.tv when no check was due", got-n)
 		}
-		h.c.lastCheck = time.Now().Add(-7 * time.Hour) // as after a night asleep
-		h.c.enteredForeground()
-		h.pump("a check after the gap", func() bool { return s.srv.Count(plextvtest.RoutePing) > n })
 	})
+}
+
+// Under a tray the window never checks the token itself, however short the interval: the
+// tray does, and tells it. A state with relink_needed shows the relink screen and the window
+// does not notify (the tray did).
+func TestUnderATrayTheWindowNeverChecks(t *testing.T) {
+	s := linkedStack(t)
+	p := newParentPipes(t, winproto.CmdShow)
+	h := newHarness(t, s.svc, func(o *Options) { o.Parent = p.parent; o.HealthEvery = 10 * time.Millisecond })
+	h.pump("linked", h.phase(Linked))
+	h.c.enteredForeground()
+	time.Sleep(200 * time.Millisecond)
+	h.settle()
+	if n := s.checks(); n != 0 {
+		t.Fatalf("the window under a tray called plex.tv %d times", n)
+	}
+	p.waitEvents(t, winproto.EventReady, winproto.EventCheckDue)
+
+	p.send(t, winproto.StateMessage(winproto.State{Linked: true, Account: h.c.screen.username(), RelinkNeeded: true}))
+	h.pump("relink needed", func() bool { return h.c.screen.RelinkNeeded })
+	h.requireText("no longer accepts the saved token")
+	p.send(t, winproto.StateMessage(winproto.State{Linked: true, Account: h.c.screen.username(), HasAutostart: true, Autostart: true}))
+	h.pump("the tray's verdict cleared", func() bool { return !h.c.screen.RelinkNeeded })
+	if !h.check(CheckAutostart).Checked {
+		t.Error("the tray's start at login is not shown")
+	}
+	test.Tap(h.check(CheckAutostart))
+	h.settle()
+	p.waitEvents(t, winproto.EventReady, winproto.EventCheckDue, winproto.EventSetAutostart)
+	if !strings.Contains(p.events.String(), `"on":false`) {
+		t.Errorf("set_autostart does not say off: %s", p.events.String())
+	}
+	if len(h.app.notifyLog) != 0 {
+		t.Error("the window notified although its tray does")
+	}
+	if n := s.checks(); n != 0 {
+		t.Errorf("the window under a tray called plex.tv %d times", n)
+	}
 }
 
 func TestQuitCancelsEngineAndExits(t *testing.T) {

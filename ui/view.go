@@ -70,7 +70,7 @@ type view struct {
 
 // newView builds every widget the window will ever show. a is the app whose theme sizes
 // the code; send receives the widgets' events.
-func newView(a fyne.App, win fyne.Window, hasAutostart bool, send func(any)) *view {
+func newView(a fyne.App, win fyne.Window, send func(any)) *view {
 	v := &view{send: send, pages: map[Kind]*fyne.Container{}, spinners: map[*widget.Activity]*fyne.Container{}}
 	on := func(e any) func() { return func() { send(e) } }
 
@@ -136,10 +136,8 @@ func newView(a fyne.App, win fyne.Window, hasAutostart bool, send func(any)) *vi
 	v.busy = para("")
 	v.busyLine = v.spinnerLine(v.busy)
 	v.notice = para("")
+	// Shown when the tray says start at login can be set here (not in the demo).
 	v.autostart = widget.NewCheck(CheckAutostart, nil)
-	if !hasAutostart {
-		v.autostart = nil
-	}
 
 	body := container.NewVBox()
 	for k := Starting; k <= Failed; k++ {
@@ -147,9 +145,7 @@ func newView(a fyne.App, win fyne.Window, hasAutostart bool, send func(any)) *vi
 	}
 	body.Add(v.busyLine)
 	body.Add(v.notice)
-	if v.autostart != nil {
-		body.Add(v.autostart)
-	}
+	body.Add(v.autostart)
 	// Only vertical scrolling: the content must fit 360 px wide, and a 240 px high window
 	// scrolls rather than clipping buttons.
 	v.root = container.NewVScroll(container.NewPadded(body))
@@ -185,17 +181,15 @@ func (v *view) update(s Screen) {
 	case Failed:
 		v.updateFailed(s)
 	}
-	v.busy.SetText(s.Busy)
-	setVisible(v.busyLine, s.Busy != "")
+	v.busy.SetText(busyText[s.Busy])
+	setVisible(v.busyLine, s.Busy != NotBusy)
 	v.notice.SetText(s.Notice)
 	setVisible(v.notice, s.Notice != "")
-	if v.autostart != nil {
-		// SetChecked calls OnChanged: detach it, or showing the state would change it.
-		v.autostart.OnChanged = nil
-		v.autostart.SetChecked(s.Autostart)
-		v.autostart.OnChanged = func(on bool) { v.send(evAutostart{on}) }
-		setVisible(v.autostart, s.Kind == NotLinked || s.Kind == Linked)
-	}
+	// SetChecked calls OnChanged: detach it, or showing the state would change it.
+	v.autostart.OnChanged = nil
+	v.autostart.SetChecked(s.Autostart)
+	v.autostart.OnChanged = func(on bool) { v.send(evAutostart{on}) }
+	setVisible(v.autostart, s.HasAutostart && (s.Kind == NotLinked || s.Kind == Linked))
 	switch {
 	case s.Confirming && !v.confirmShown:
 		v.confirmShown = true
@@ -291,7 +285,7 @@ func primaryEvent(s Screen) any {
 	switch {
 	case s.Confirming:
 		return evConfirm{true}
-	case s.Busy != "":
+	case s.Busy != NotBusy:
 		return nil
 	}
 	switch s.Kind {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,9 +96,9 @@ func linkOnce(bin string, env []string, fake *fakePlex, service string, wait tim
 	return r, nil
 }
 
-// timeRun runs a command that prints the token and returns its wall time (fork → exit). The
-// output is checked against want but never printed.
-func timeRun(env []string, want string, name string, args ...string) (time.Duration, error) {
+// timeRun runs a command and returns its wall time (fork → exit). It fails when the command
+// fails or when check (nil: none) rejects its standard output, which is never printed.
+func timeRun(env []string, check func(stdout string) error, name string, args ...string) (time.Duration, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
@@ -106,10 +107,62 @@ func timeRun(env []string, want string, name string, args ...string) (time.Durat
 	err := cmd.Run()
 	d := time.Since(start)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: %s", name, err, errb.String())
+		return 0, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, errb.String())
 	}
-	if got := bytes.TrimRight(out.Bytes(), "\n"); string(got) != want {
-		return 0, fmt.Errorf("%s printed %d bytes, not the stored token (%d bytes)", name, len(got), len(want))
+	if check != nil {
+		if err := check(strings.TrimRight(out.String(), "\n")); err != nil {
+			return 0, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+		}
 	}
 	return d, nil
+}
+
+// command is one side of a side-by-side row: a program, its arguments and what it must print.
+type command struct {
+	env   []string
+	check func(stdout string) error
+	args  []string // program first
+}
+
+// sideBySide runs a once and b once, untimed (caches, a tool token minted on first use),
+// then n times each, alternating, and returns both wall times in ms.
+func sideBySide(n int, a, b command) (as, bs []float64, err error) {
+	for i := -2; i < 2*n; i++ {
+		c := a
+		if i%2 != 0 {
+			c = b
+		}
+		d, err := timeRun(c.env, c.check, c.args[0], c.args[1:]...)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case i < 0:
+		case i%2 == 0:
+			as = append(as, ms(d))
+		default:
+			bs = append(bs, ms(d))
+		}
+	}
+	return as, bs, nil
+}
+
+// printsExactly checks that a command printed want (a token: its length is all an error says).
+func printsExactly(want string) func(string) error {
+	return func(got string) error {
+		if got != want {
+			return fmt.Errorf("printed %d bytes, not the %d expected", len(got), len(want))
+		}
+		return nil
+	}
+}
+
+// printsPrefix checks that a command's output starts with prefix.
+func printsPrefix(prefix string) func(string) error {
+	return func(got string) error {
+		if !strings.HasPrefix(got, prefix) {
+			return fmt.Errorf("printed %q, want a line starting %q", got, prefix)
+		}
+		return nil
+	}
 }

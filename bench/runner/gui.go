@@ -239,7 +239,7 @@ func startupOnly(apps []*guiApp, n int) error {
 		}
 	}
 	for k, a := range apps {
-		fmt.Printf("%-24s median %4.0f ms  min %4.0f  max %4.0f  ratio %.2f×\n", a.name, median(times[k]),
+		fmt.Printf("%-30s median %4.0f ms  min %4.0f  max %4.0f  ratio %.2f×\n", a.name, median(times[k]),
 			slices.Min(times[k]), slices.Max(times[k]), median(times[k])/median(times[0]))
 	}
 	return nil

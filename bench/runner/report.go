@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// row is one line of the results table. ref is empty for absolute targets.
+// row is one line of the results table. ref is empty for absolute targets; target is empty
+// for a figure recorded without one.
 type row struct {
 	metric string
 	unit   string
@@ -83,12 +84,15 @@ func table(rows []row) string {
 			ref = num(median(r.ref)) + " " + r.unit
 			rat = fmt.Sprintf("%.2f×", ratio(r))
 		}
-		res := "pass"
-		if !r.pass {
+		target, res := r.target, "pass"
+		switch {
+		case target == "":
+			target, res = "–", "–"
+		case !r.pass:
 			res = "**FAIL**"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.metric, med,
-			num(slices.Min(r.vals)), num(slices.Max(r.vals)), ref, rat, r.target, res)
+			num(slices.Min(r.vals)), num(slices.Max(r.vals)), ref, rat, target, res)
 	}
 	return b.String()
 }

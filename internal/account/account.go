@@ -25,6 +25,8 @@ type Status struct {
 	Valid    *bool
 	CheckErr error
 	Tools    int // tools with a token of their own
+	// HomeUsers is how many Plex Home users have a token here (home.go).
+	HomeUsers int
 }
 
 // LinkOptions are the per-call choices of a link run.
@@ -43,7 +45,10 @@ type Service struct {
 	ToolTokens func(tool string) storage.TokenStore
 	// ToolIndex is the keychain item naming the tools with a token (toolindex.go); nil:
 	// only config.json names them.
-	ToolIndex    storage.TokenStore
+	ToolIndex storage.TokenStore
+	// UserTokens is where a Plex Home user's token is kept, by uuid (home.go); nil: none is
+	// kept, each use switches anew.
+	UserTokens   func(uuid string) storage.TokenStore
 	PollInterval time.Duration // 0: the engine's default (1 s)
 	// StopLinks stops a link in progress in any process (or waits for it to finish saving)
 	// and holds new ones off until release: Unlink runs under it, so no link that started
@@ -113,6 +118,15 @@ func (s *Service) Save(a Approval) Outcome {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*stopLinksTimeout)
 	defer cancel()
 	out.ToolsDropped, out.ToolsNotSignedOut, _ = s.dropOtherAccountTools(ctx, a.Account.ID, prevID)
+	// The previous account's Home users (and their tools) are not this account's either.
+	users, notOut, _ := s.dropUsers(ctx, func(e userEntry) bool {
+		owner := e.AccountID
+		if owner == 0 {
+			owner = prevID
+		}
+		return owner != 0 && owner != a.Account.ID
+	}, true)
+	out.ToolsDropped, out.ToolsNotSignedOut = append(out.ToolsDropped, users...), append(out.ToolsNotSignedOut, notOut...)
 	return out
 }
 
@@ -144,7 +158,8 @@ type Outcome struct {
 	Err     error
 	// ToolsDropped are the tools whose tokens belonged to the account linked before (a relink
 	// as someone else): signed out and removed, except ToolsNotSignedOut, which plex.tv could
-	// not be asked about (removed all the same).
+	// not be asked about (removed all the same). The previous account's Plex Home users and
+	// their tools ("TOOL as USER") are listed here too.
 	ToolsDropped, ToolsNotSignedOut []string
 
 	approval Approval
@@ -235,10 +250,13 @@ type UnlinkResult struct {
 	// ToolsRemoved are the tools whose tokens were removed; ToolsNotSignedOut those plex.tv
 	// could not be asked to invalidate.
 	ToolsRemoved, ToolsNotSignedOut []string
+	// UsersRemoved are the Plex Home users' tokens and their tools' ("TOOL as USER") that
+	// were removed; UsersNotSignedOut those plex.tv could not be asked to invalidate.
+	UsersRemoved, UsersNotSignedOut []string
 }
 
-// Unlink removes the token and every tool's token from the keychain and the account from
-// local state. With signOut it first asks plex.tv to invalidate each token; an unreachable
+// Unlink removes the token, every tool's token and every Plex Home user's token (and their
+// tools') from the keychain and the account from local state. With signOut it first asks plex.tv to invalidate each token; an unreachable
 // plex.tv does not stop the local unlink.
 func (s *Service) Unlink(ctx context.Context, signOut bool) (UnlinkResult, error) {
 	var res UnlinkResult
@@ -258,6 +276,10 @@ func (s *Service) Unlink(ctx context.Context, signOut bool) (UnlinkResult, error
 		}
 	}
 	var err error
+	all := func(userEntry) bool { return true }
+	if res.UsersRemoved, res.UsersNotSignedOut, err = s.dropUsers(ctx, all, signOut); err != nil {
+		return res, fmt.Errorf("removing the Plex Home users' tokens: %w", err)
+	}
 	if res.ToolsRemoved, res.ToolsNotSignedOut, err = s.unlinkTools(ctx, signOut); err != nil {
 		return res, fmt.Errorf("removing the tools' tokens: %w", err)
 	}
@@ -313,6 +335,9 @@ func (s *Service) Status(ctx context.Context, check bool) (Status, error) {
 	}
 	if known, err := s.knownTools(); err == nil {
 		st.Tools = len(known)
+	}
+	if idx, err := s.loadIndex(); err == nil {
+		st.HomeUsers = len(idx.Users)
 	}
 	if !check {
 		return st, nil

@@ -25,12 +25,24 @@ type indexEntry struct {
 type toolIndex struct {
 	V     int                   `json:"v"`
 	Tools map[string]indexEntry `json:"tools"`
+	// Users are the Plex Home users with a token here (keychain item "user:UUID"), by uuid,
+	// with the tools given a token as that user ("tool:NAME@UUID"). See home.go.
+	Users map[string]userEntry `json:"users,omitempty"`
+}
+
+// userEntry is a Home user with a token here. AccountID is the linked account whose Home
+// the user was switched to from: a relink as another account drops the user.
+type userEntry struct {
+	ID        int64                 `json:"id"`
+	Name      string                `json:"name"`
+	AccountID int64                 `json:"account_id,omitempty"`
+	Tools     map[string]indexEntry `json:"tools,omitempty"`
 }
 
 // loadIndex reads the index; none stored (or no index at all) is an empty one. An item
 // that does not decode is treated as empty too: the config still names what it knows.
 func (s *Service) loadIndex() (toolIndex, error) {
-	idx := toolIndex{V: 1, Tools: map[string]indexEntry{}}
+	idx := toolIndex{V: 1, Tools: map[string]indexEntry{}, Users: map[string]userEntry{}}
 	if s.ToolIndex == nil {
 		return idx, nil
 	}
@@ -42,14 +54,24 @@ func (s *Service) loadIndex() (toolIndex, error) {
 		return idx, err
 	}
 	var stored toolIndex
-	if json.Unmarshal([]byte(raw), &stored) == nil && stored.Tools != nil {
-		idx.Tools = stored.Tools
+	if json.Unmarshal([]byte(raw), &stored) == nil {
+		if stored.Tools != nil {
+			idx.Tools = stored.Tools
+		}
+		if stored.Users != nil {
+			idx.Users = stored.Users
+		}
 	}
 	return idx, nil
 }
 
-// updateIndex changes the index under its own cross-process lock.
+// updateIndex changes the index's tools under its own cross-process lock.
 func (s *Service) updateIndex(ctx context.Context, fn func(map[string]indexEntry)) error {
+	return s.editIndex(ctx, func(idx *toolIndex) { fn(idx.Tools) })
+}
+
+// editIndex changes the index under its own cross-process lock; an empty one is removed.
+func (s *Service) editIndex(ctx context.Context, fn func(*toolIndex)) error {
 	if s.ToolIndex == nil {
 		return nil
 	}
@@ -64,8 +86,8 @@ func (s *Service) updateIndex(ctx context.Context, fn func(map[string]indexEntry
 	if err != nil {
 		return err
 	}
-	fn(idx.Tools)
-	if len(idx.Tools) == 0 {
+	fn(&idx)
+	if len(idx.Tools) == 0 && len(idx.Users) == 0 {
 		return s.ToolIndex.Delete()
 	}
 	b, err := json.Marshal(idx)

@@ -130,14 +130,34 @@ func (s *Service) toolToken(ctx context.Context, name string) (ToolHandout, erro
 	if h.Identity, err = s.ToolIdentity(name); err != nil {
 		return h, err
 	}
-	store := s.ToolTokens(name)
-	stored, err := store.Load()
+	sl := toolSlot{key: name, label: name, approver: acct,
+		record: func(ctx context.Context, clientID string, owner int64) {
+			s.recordToolAccount(ctx, name, clientID, owner)
+		}}
+	return s.handOut(ctx, sl, h, func(tok auth.Token) (bool, error) {
+		return s.toolTokenAlive(ctx, name, h.Identity, tok, c)
+	})
+}
+
+// toolSlot is where one tool token lives and how a new one is made: the account's tools
+// (key NAME) and the tools of a Plex Home user (key NAME@UUID, home.go).
+type toolSlot struct {
+	key, label string     // the ToolTokens item and lock; the name in messages
+	approver   auth.Token // approves the new token's PIN: the account's or the Home user's token
+	owner      int64      // the account the new token must belong to; 0: the linked account
+	record     func(ctx context.Context, clientID string, owner int64)
+}
+
+// handOut returns the slot's stored token if alive says plex.tv accepts it (or could not be
+// asked), and mints one otherwise.
+func (s *Service) handOut(ctx context.Context, sl toolSlot, h ToolHandout, alive func(auth.Token) (bool, error)) (ToolHandout, error) {
+	stored, err := s.ToolTokens(sl.key).Load()
 	switch {
 	case errors.Is(err, storage.ErrNotLinked):
 	case err != nil:
 		return h, err
 	default:
-		ok, cerr := s.toolTokenAlive(ctx, name, h.Identity, auth.Token(stored), c)
+		ok, cerr := alive(auth.Token(stored))
 		switch {
 		case ok:
 			h.Token = auth.Token(stored)
@@ -148,7 +168,7 @@ func (s *Service) toolToken(ctx context.Context, name string) (ToolHandout, erro
 		}
 		h.Renewed = true
 	}
-	return s.mintTool(ctx, name, acct, stored, h)
+	return s.mintTool(ctx, sl, stored, h)
 }
 
 // toolTokenAlive asks plex.tv whether tok still works for the linked account: false with a
@@ -192,29 +212,29 @@ func (s *Service) toolTokenAlive(ctx context.Context, name string, id auth.Ident
 	return true, nil
 }
 
-// mintTool mints and stores the tool's token under the tool's lock, unless another process
-// stored a new one (anything but seen) while this one waited for the lock.
-func (s *Service) mintTool(ctx context.Context, name string, acct auth.Token, seen string, h ToolHandout) (ToolHandout, error) {
+// mintTool mints and stores the slot's token under its lock, unless another process stored
+// a new one (anything but seen) while this one waited for the lock.
+func (s *Service) mintTool(ctx context.Context, sl toolSlot, seen string, h ToolHandout) (ToolHandout, error) {
 	if s.Config != nil {
-		unlock, err := s.Config.Lock(ctx, "tool-"+name)
+		unlock, err := s.Config.Lock(ctx, "tool-"+sl.key)
 		if err != nil {
 			return h, err
 		}
 		defer unlock()
 	}
-	store := s.ToolTokens(name)
+	store := s.ToolTokens(sl.key)
 	if cur, err := store.Load(); err == nil && cur != seen {
 		h.Token, h.Minted = auth.Token(cur), seen == ""
 		return h, nil
 	}
-	tok, owner, err := s.mint(ctx, acct, h.Identity)
+	tok, owner, err := s.mint(ctx, sl.approver, h.Identity, sl.owner)
 	if err != nil {
-		return h, fmt.Errorf("getting a token for %s: %w", name, err)
+		return h, fmt.Errorf("getting a token for %s: %w", sl.label, err)
 	}
 	if err := store.Save(tok.Reveal()); err != nil {
-		return h, fmt.Errorf("the token for %s could not be stored (asking again reuses the same device): %w", name, err)
+		return h, fmt.Errorf("the token for %s could not be stored (asking again reuses the same device): %w", sl.label, err)
 	}
-	s.recordToolAccount(ctx, name, h.Identity.ClientID, owner)
+	sl.record(ctx, h.Identity.ClientID, owner)
 	h.Token, h.Minted = tok, !h.Renewed
 	return h, nil
 }
@@ -222,7 +242,7 @@ func (s *Service) mintTool(ctx context.Context, name string, acct auth.Token, se
 // recordToolAccount notes in the config and the keychain's index which account the tool's
 // token belongs to. Failing to write it costs a GET /user on the next use, nothing more.
 func (s *Service) recordToolAccount(ctx context.Context, name, clientID string, accountID int64) {
-	now := time.Now().UTC().Truncate(time.Second)
+	now := nowSecond()
 	created := now
 	if s.Config != nil {
 		if c, err := s.Config.Update(func(c *storage.Config) error {
@@ -244,9 +264,9 @@ func (s *Service) recordToolAccount(ctx context.Context, name, clientID string, 
 	})
 }
 
-// mint gets a token of the account for identity id, retrying bad or missing answers, and
-// returns it with its account's id.
-func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity) (auth.Token, int64, error) {
+// mint gets a token of acct's account for identity id, retrying bad or missing answers, and
+// returns it with its account's id, which must be want (0: the linked account's).
+func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity, want int64) (auth.Token, int64, error) {
 	tc := *s.Client
 	tc.Identity = id
 	var pin *auth.Pin
@@ -277,13 +297,18 @@ func (s *Service) mint(ctx context.Context, acct auth.Token, id auth.Identity) (
 	if err := retry(ctx, func() (err error) { who, err = tc.User(ctx, tok); return err }); err != nil {
 		return "", 0, fmt.Errorf("validating the new token: %w", err)
 	}
-	if s.Config != nil {
-		if c, err := s.Config.Load(); err == nil && c.Account != nil && c.Account.ID != 0 && who.ID != c.Account.ID {
-			return "", 0, fmt.Errorf("plex.tv gave a token of another account (id %d, linked %d)", who.ID, c.Account.ID)
+	if want == 0 && s.Config != nil {
+		if c, err := s.Config.Load(); err == nil && c.Account != nil {
+			want = c.Account.ID
 		}
+	}
+	if want != 0 && who.ID != want {
+		return "", 0, fmt.Errorf("plex.tv gave a token of another account (id %d, want %d)", who.ID, want)
 	}
 	return tok, who.ID, nil
 }
+
+func nowSecond() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 // retry runs fn up to 3 times while it fails transiently, 1 s then 2 s apart.
 func retry(ctx context.Context, fn func() error) error {
@@ -326,7 +351,8 @@ func (s *Service) touchTool(name string, created, used bool) {
 
 // CheckTools is the health check of the tools' tokens (the tray runs it beside the account
 // token's): each stored token is pinged, and one plex.tv refused is replaced under the same
-// identity, so a tool started later finds a working token. It returns the tools renewed
+// identity, so a tool started later finds a working token. The Home users' tokens and
+// their tools' are checked too (checkUsers). It returns the tools renewed
 // and the first error that kept one from being checked or renewed.
 func (s *Service) CheckTools(ctx context.Context) (renewed []string, err error) {
 	known, err := s.knownTools()
@@ -346,7 +372,11 @@ func (s *Service) CheckTools(ctx context.Context) (renewed []string, err error) 
 			first = fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return renewed, first
+	users, err := s.checkUsers(ctx)
+	if err != nil && first == nil {
+		first = err
+	}
+	return append(renewed, users...), first
 }
 
 // RevokeTool signs the tool's token out on plex.tv and then removes it. If plex.tv cannot
@@ -357,10 +387,16 @@ func (s *Service) RevokeTool(ctx context.Context, name string) error {
 		return err
 	}
 	store := s.ToolTokens(name)
+	return s.revoke(ctx, name, store, func() error { return s.forgetTool(ctx, name, store) })
+}
+
+// revoke signs out the token in store and then has forget delete it and its records
+// (RevokeTool, RevokeUserTool).
+func (s *Service) revoke(ctx context.Context, label string, store storage.TokenStore, forget func() error) error {
 	tok, err := store.Load()
 	switch {
 	case errors.Is(err, storage.ErrNotLinked):
-		return fmt.Errorf("%s: %w", name, ErrNoTool)
+		return fmt.Errorf("%s: %w", label, ErrNoTool)
 	case err != nil:
 		return err
 	}
@@ -368,9 +404,9 @@ func (s *Service) RevokeTool(ctx context.Context, name string) error {
 		return err
 	}
 	if err := s.Client.SignOut(ctx, auth.Token(tok)); err != nil && !errors.Is(err, auth.ErrUnauthorized) {
-		return fmt.Errorf("signing out %s's token on plex.tv: %w; it was kept, try again", name, err)
+		return fmt.Errorf("signing out %s's token on plex.tv: %w; it was kept, try again", label, err)
 	}
-	return s.forgetTool(ctx, name, store)
+	return forget()
 }
 
 func (s *Service) forgetTool(ctx context.Context, name string, store storage.TokenStore) error {
@@ -397,27 +433,17 @@ func (s *Service) dropTools(ctx context.Context, names []string, signOut bool) (
 	if s.ToolTokens == nil {
 		return nil, nil, nil
 	}
+	var d dropped
 	for _, name := range names {
 		store := s.ToolTokens(name)
-		tok, err := store.Load()
-		switch {
-		case errors.Is(err, storage.ErrNotLinked):
-		case err != nil:
-			return removed, notSignedOut, err
-		default:
-			removed = append(removed, name)
-			if !signOut {
-				break
-			}
-			if err := s.Client.SignOut(ctx, auth.Token(tok)); err != nil && !errors.Is(err, auth.ErrUnauthorized) {
-				notSignedOut = append(notSignedOut, name)
-			}
+		if err := d.drop(ctx, s, name, store, signOut); err != nil {
+			return d.removed, d.notSignedOut, err
 		}
 		if err := s.forgetTool(ctx, name, store); err != nil {
-			return removed, notSignedOut, err
+			return d.removed, d.notSignedOut, err
 		}
 	}
-	return removed, notSignedOut, nil
+	return d.removed, d.notSignedOut, nil
 }
 
 // unlinkTools removes every tool token (see dropTools).

@@ -56,7 +56,9 @@ type WindowOptions struct {
 	// LinkLock keeps the window and a terminal `plexlink link` from linking at once; stop is
 	// called when an unlink elsewhere needs the link to end.
 	LinkLock func(stop func()) (unlock func(), err error)
-	// Autostart is nil in the demo and in builds run from a temporary directory.
+	// Autostart is nil in the demo, in builds run from a temporary directory and in the
+	// window process (its tray owns start at login); the one-process window hands it to
+	// its in-process tray.
 	Autostart desktop.Autostart
 	// Parent is set in the window process a tray started; nil for the one-process window of
 	// a session without a tray.
@@ -261,7 +263,7 @@ func runWindowProcess(st settings.Settings, args []string, env Env) int {
 	fs.SetOutput(io.Discard)
 	link := fs.Bool("link", false, "start linking at once")
 	unlink := fs.Bool("unlink", false, "ask to unlink at once")
-	demo := fs.Bool("demo", false, "the demo's title; no start at login")
+	demo := fs.Bool("demo", false, "the demo's title")
 	if err := fs.Parse(args); err != nil {
 		return usageError(env, err.Error())
 	}
@@ -289,9 +291,7 @@ func runWindowProcess(st settings.Settings, args []string, env Env) int {
 		Parent:   &Parent{Start: start, Commands: os.Stdin, Events: env.Stdout},
 		// Only to tell whether a secret copy is possible: the tray does the copying.
 		Clipboard: tray.NewClipboard(),
-	}
-	if !*demo {
-		o.Autostart = desktop.NewAutostart()
+		// No Autostart: the tray owns start at login and tells the window (winproto state).
 	}
 	return env.Window(o)
 }

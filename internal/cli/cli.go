@@ -1,5 +1,5 @@
 // Package cli is the `plexlink` command line (cmd/plexlink): link, status, token, servers,
-// env, exec, tools, unlink, demo, fake-server. It is pure Go — no Fyne, no tray, no cgo —
+// env, exec, tools, users, unlink, demo, fake-server. It is pure Go — no Fyne, no tray, no cgo —
 // so it runs in any terminal and on any machine (a NAS, a Raspberry Pi, a Windows console).
 // The desktop app is the other program (the root main.go, internal/app).
 //
@@ -9,18 +9,22 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/settings"
 	"codeberg.org/plexlink/plexlink/storage"
 )
@@ -36,6 +40,7 @@ const (
 
 // Env is the process's outside world, injectable for tests.
 type Env struct {
+	Stdin          io.Reader // what `exec` children and link's retry prompt read; nil → os.Stdin
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string // nil → os.Getenv
 	Environ        func() []string     // the environment `exec` passes on; nil → os.Environ
@@ -46,6 +51,11 @@ type Env struct {
 	// Desktop runs the desktop app with args (`plexlink demo`); nil → look for it beside
 	// this program and on PATH.
 	Desktop func(args []string) int
+	// OpenURL opens link's page in a browser; nil → the system's browser.
+	OpenURL func(url string) error
+	// Context is what every command runs under; cancelling it is a Ctrl-C. nil →
+	// context.Background() (the commands watch SIGINT and SIGTERM themselves).
+	Context context.Context
 }
 
 // factory is what every command is built with: the process's Env and the settings the
@@ -74,6 +84,11 @@ func (f *factory) accountToken() (string, error) {
 		return svc.Tokens.Load()
 	}
 	return storage.NewKeychain(f.st.KeyringService()).Load()
+}
+
+// signalContext is the command's context: Env.Context, ended by SIGINT or SIGTERM too.
+func (f *factory) signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(f.env.Context, os.Interrupt, syscall.SIGTERM)
 }
 
 // logger logs to stderr at info level, or debug with PLEXLINK_LOG=debug.
@@ -125,6 +140,15 @@ func Main(args []string, env Env) int {
 	}
 	if env.Environ == nil {
 		env.Environ = os.Environ
+	}
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
+	}
+	if env.OpenURL == nil {
+		env.OpenURL = desktop.OpenBrowser
+	}
+	if env.Context == nil {
+		env.Context = context.Background()
 	}
 	f := &factory{env: env, st: settings.FromEnv(env.Getenv)}
 	root := newCmdRoot(f)
@@ -181,7 +205,7 @@ in your applications.`,
 		c.GroupID = "account"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newCmdServers(f), newCmdEnv(f), newCmdExec(f), newCmdTools(f)} {
+	for _, c := range []*cobra.Command{newCmdServers(f), newCmdEnv(f), newCmdExec(f), newCmdTools(f), newCmdUsers(f)} {
 		c.GroupID = "tools"
 		root.AddCommand(c)
 	}

@@ -8,15 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/internal/account"
-	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/settings"
 	"codeberg.org/plexlink/plexlink/storage"
 	"github.com/spf13/cobra"
@@ -51,7 +48,7 @@ func linkRun(f *factory, o *linkOptions) int {
 	if _, err := svc.Tokens.Load(); errors.Is(err, storage.ErrKeychainUnavailable) {
 		return fail(env, exitFailure, "cannot link: %v", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := f.signalContext()
 	defer stop()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -65,7 +62,7 @@ func linkRun(f *factory, o *linkOptions) int {
 	defer p.stop()
 	opts := account.LinkOptions{Strong: o.strong, OnEvent: p.event}
 	if !o.noBrowser {
-		opts.OpenURL = desktop.OpenBrowser
+		opts.OpenURL = env.OpenURL
 	}
 	out := svc.Link(ctx, opts)
 	p.stop()
@@ -97,10 +94,10 @@ func linkRun(f *factory, o *linkOptions) int {
 // locked keychain never costs the user a second trip through plex.tv/link.
 func retrySave(out account.Outcome, env Env) int {
 	fmt.Fprintf(env.Stderr, "plexlink: %s\n", out.Summary())
-	if !isTerminal(os.Stdin) {
+	if !isTerminal(env.Stdin) {
 		return fail(env, exitFailure, "the token was not stored; fix the keychain and run `plexlink link` again")
 	}
-	in := bufio.NewReader(os.Stdin)
+	in := bufio.NewReader(env.Stdin)
 	for {
 		fmt.Fprint(env.Stderr, "Unlock or start your keychain, then press Enter to try again (Ctrl-D to give up): ")
 		if _, err := in.ReadString('\n'); err != nil {
@@ -164,7 +161,7 @@ func statusRun(f *factory, o *statusOptions) int {
 		out.Error = err.Error()
 		return emit(exitFailure, func() { fail(env, exitFailure, "%v", err) })
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := f.signalContext()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
@@ -235,7 +232,7 @@ func tokenRun(f *factory, h *handoffFlags) int {
 		return report(env, err)
 	}
 	var tok string
-	if h.server == "" && h.tool == "" {
+	if h.server == "" && h.tool == "" && h.user == "" {
 		// Only the keychain: no config, no network, no GUI, so scripts can call this often.
 		t, err := f.accountToken()
 		if err != nil {
@@ -247,9 +244,9 @@ func tokenRun(f *factory, h *handoffFlags) int {
 		if err != nil {
 			return fail(env, exitFailure, "%v", err)
 		}
-		ctx, stop := signalContext(handoffTimeout)
+		ctx, stop := f.timeoutContext(handoffTimeout)
 		defer stop()
-		c, err := choose(ctx, svc, h.server, h.tool, false)
+		c, err := chooseFor(ctx, f, svc, *h, false)
 		if err != nil {
 			return report(env, err)
 		}
@@ -280,11 +277,11 @@ func unlinkRun(f *factory, signOut bool) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	st, err := svc.Status(context.Background(), false)
+	st, err := svc.Status(f.env.Context, false)
 	if err != nil {
 		return fail(env, exitKeychain, "%v", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := f.signalContext()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
@@ -295,6 +292,7 @@ func unlinkRun(f *factory, signOut bool) int {
 	for _, name := range res.ToolsNotSignedOut {
 		fmt.Fprintf(env.Stderr, "plexlink: could not sign out %s's token on plex.tv; it was removed here but stays valid until you remove the device %q at https://app.plex.tv/desktop/#!/settings/devices/all\n", name, name)
 	}
+	unlinkedUsers(env, res)
 	if n := len(res.ToolsRemoved); n > 0 {
 		fmt.Fprintf(env.Stdout, "Removed the tokens of %d tool(s): %s.\n", n, strings.Join(res.ToolsRemoved, ", "))
 	}

@@ -28,7 +28,7 @@ func (f *factory) completeServers(_ *cobra.Command, _ []string, prefix string) (
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
+	ctx, cancel := context.WithTimeout(f.env.Context, completeTimeout)
 	defer cancel()
 	res, err := svc.Resources(ctx, tok)
 	if err != nil {

@@ -85,7 +85,7 @@ func (f *factory) runDesktop(args ...string) int {
 		return fail(f.env, exitFailure, "%v; install the desktop app (the plexlink-desktop package, Plex Link.exe or Plex Link.app), or build it from the source with `make build`", err)
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, f.env.Stdout, f.env.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f.env.Stdin, f.env.Stdout, f.env.Stderr
 	// A Ctrl-C or a logout reaches the app too (same process group): wait for it to quit
 	// cleanly and report how it ended, rather than leave first.
 	sigs := make(chan os.Signal, 1)

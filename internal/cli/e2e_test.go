@@ -1,8 +1,12 @@
+//go:build linux
+
 package cli_test
 
 // End-to-end tests of the command line: the real plexlink binary, run with os/exec against
 // `plexlink fake-server` on loopback, inside a private D-Bus session with a real
 // gnome-keyring, with a fake xdg-open first on PATH that records the URL it was asked to open.
+// They need internal/testenv, which is Linux-only; inprocess_test.go is the layer that runs
+// on every system.
 
 import (
 	"bytes"
@@ -18,8 +22,6 @@ import (
 
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // world is one test's environment: the shared keychain session, a fresh keyring service and
 // config dir, a fake xdg-open, and the fake plex.tv.
@@ -234,16 +236,7 @@ func TestLinkStatusTokenUnlink(t *testing.T) {
 // userStatus asks the fake plex.tv whether tok is still accepted.
 func (w *world) userStatus(tok string) int {
 	w.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, w.fake.APIURL+"/user", nil)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Plex-Client-Identifier", "e2e-checker")
-	req.Header.Set("X-Plex-Token", tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return w.plexGet("/user", tok, nil)
 }
 
 func TestUnlinkSignOut(t *testing.T) {

@@ -54,6 +54,9 @@ func report(env Env, err error) int {
 // plexError turns what plex.tv or the keychain said into a failure a user can act on.
 func plexError(err error) *failure {
 	var amb *servers.AmbiguousError
+	if f := homeError(err); f != nil {
+		return f
+	}
 	switch {
 	case errors.Is(err, storage.ErrNotLinked):
 		return failf(exitFailure, "not linked; run `plexlink link` first")
@@ -79,6 +82,7 @@ type choice struct {
 	server   *servers.Server
 	identity *auth.Identity // the tool's headers, with --tool
 	notes    []string       // what the user should know about the token (stderr)
+	who      string         // the Plex Home user it acts as, with --user ("" : the account)
 }
 
 // toolNotes says what ToolToken had to do beyond reading the keychain.
@@ -115,6 +119,12 @@ func choose(ctx context.Context, svc *account.Service, server, tool string, prob
 		}
 		c.token, c.identity, c.notes = h.Token, &h.Identity, toolNotes(tool, h)
 	}
+	return chooseServer(ctx, svc, c, server, probe)
+}
+
+// chooseServer resolves --server for the token c holds (the account's, a tool's or a Home
+// user's): that server's access token for them, and with probe its URL.
+func chooseServer(ctx context.Context, svc *account.Service, c choice, server string, probe bool) (choice, error) {
 	if server == "" {
 		return c, nil
 	}
@@ -176,14 +186,15 @@ func (c choice) vars() []envVar {
 	return vs
 }
 
-// handoffFlags are --server and --tool, shared by token, env and exec.
-type handoffFlags struct{ server, tool string }
+// handoffFlags are --server, --tool and --user, shared by token, env and exec.
+type handoffFlags struct{ server, tool, user string }
 
 func (h *handoffFlags) register(f *factory, cmd *cobra.Command) {
 	cmd.Flags().StringVar(&h.server, "server", "", "a server's name or machine id: its own access token (and, for env/exec, its URL)")
 	cmd.Flags().StringVar(&h.tool, "tool", "", "a tool's own token, minted on first use (names: a-z 0-9 . _ -)")
 	_ = cmd.RegisterFlagCompletionFunc("server", f.completeServers)
 	_ = cmd.RegisterFlagCompletionFunc("tool", f.completeTools)
+	registerUserFlag(f, cmd, &h.user)
 }
 
 func (h handoffFlags) check() error {
@@ -195,8 +206,8 @@ func (h handoffFlags) check() error {
 	return nil
 }
 
-func signalContext(timeout time.Duration) (context.Context, func()) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func (f *factory) timeoutContext(timeout time.Duration) (context.Context, func()) {
+	ctx, stop := f.signalContext()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	return ctx, func() { cancel(); stop() }
 }
@@ -221,35 +232,41 @@ type connectionJSON struct {
 
 func newCmdServers(f *factory) *cobra.Command {
 	var asJSON bool
+	var user string
 	cmd := &cobra.Command{
 		Use:   "servers",
 		Short: "Your Plex Media Servers, who owns them, and the URL that answers from here",
 		Args:  noArgs,
-		RunE:  func(*cobra.Command, []string) error { return exit(serversRun(f, asJSON)) },
+		RunE:  func(*cobra.Command, []string) error { return exit(serversRunAs(f, asJSON, user)) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	registerUserFlag(f, cmd, &user)
 	return cmd
 }
 
-func serversRun(f *factory, asJSON bool) int {
+func serversRun(f *factory, asJSON bool) int { return serversRunAs(f, asJSON, "") }
+
+// serversRunAs is `servers`, as the Plex Home user named user ("": the account).
+func serversRunAs(f *factory, asJSON bool, user string) int {
 	env := f.env
 	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	tok, err := svc.Tokens.Load()
-	if err != nil {
-		return report(env, plexError(err))
-	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
-	res, err := svc.Resources(ctx, auth.Token(tok))
+	c, err := chooseFor(ctx, f, svc, handoffFlags{user: user}, false)
+	if err != nil {
+		return report(env, err)
+	}
+	c.warn(env)
+	res, err := svc.Resources(ctx, c.token)
 	if err != nil {
 		return report(env, plexError(fmt.Errorf("listing your servers: %w", err)))
 	}
 	list := servers.Probe(ctx, probeOptions(svc), res, true)
-	me := ""
-	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil {
+	me := c.who
+	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil && me == "" {
 		me = account.DisplayName(st.Account)
 	}
 	out := make([]serverJSON, 0, len(list))
@@ -333,9 +350,9 @@ func envRun(f *factory, cmd *cobra.Command, h *handoffFlags, format string) int 
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
+	ctx, stop := f.timeoutContext(handoffTimeout)
 	defer stop()
-	c, err := choose(ctx, svc, h.server, h.tool, true)
+	c, err := chooseFor(ctx, f, svc, *h, true)
 	if err != nil {
 		return report(env, err)
 	}
@@ -354,7 +371,7 @@ func newCmdExec(f *factory) *cobra.Command {
 	h := &handoffFlags{}
 	var force bool
 	cmd := &cobra.Command{
-		Use:     "exec [--server S] [--tool T] [--force] -- COMMAND [ARGS…]",
+		Use:     "exec [--server S] [--tool T] [--user U] [--force] -- COMMAND [ARGS…]",
 		Short:   "Run COMMAND with those variables in its environment only",
 		Example: `  plexlink exec --server "Living Room" --tool kometa -- python3 kometa.py --run`,
 		RunE:    func(cmd *cobra.Command, argv []string) error { return exit(execRun(f, cmd, h, force, argv)) },
@@ -381,8 +398,8 @@ func execRun(f *factory, cmd *cobra.Command, h *handoffFlags, force bool, argv [
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(handoffTimeout)
-	c, err := choose(ctx, svc, h.server, h.tool, true)
+	ctx, stop := f.timeoutContext(handoffTimeout)
+	c, err := chooseFor(ctx, f, svc, *h, true)
 	stop()
 	if err != nil {
 		return report(env, err)
@@ -396,7 +413,7 @@ func execRun(f *factory, cmd *cobra.Command, h *handoffFlags, force bool, argv [
 		}
 		return fail(env, code, "exec: %v", err)
 	}
-	return runChild(path, argv, childEnv(env.Environ(), c.vars()), env)
+	return runChild(path, argv, childEnv(withoutHomePIN(env.Environ()), c.vars()), env)
 }
 
 // childEnv is the parent's environment without any variable of the hand-off table, with
@@ -444,7 +461,7 @@ func runChild(path string, argv, environ []string, env Env) int {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = environ
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, env.Stdout, env.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
 	tty := openControllingTerminal()
 	defer tty.Close()
 	sigs := make(chan os.Signal, 4)
@@ -488,30 +505,46 @@ type toolJSON struct {
 	ClientID string `json:"client_id"`
 	Created  string `json:"created"`
 	LastUsed string `json:"last_used,omitempty"`
+	User     string `json:"user,omitempty"` // the Plex Home user the token is of ("": the account)
 }
 
 func newCmdTools(f *factory) *cobra.Command {
 	var asJSON bool
+	var user string
 	cmd := &cobra.Command{
 		Use:   "tools",
 		Short: "List the tools with a token of their own (never the tokens)",
 		Args:  noArgs,
-		RunE:  func(*cobra.Command, []string) error { return exit(toolsRun(f, asJSON)) },
+		RunE:  func(*cobra.Command, []string) error { return exit(toolsRunAs(f, asJSON, user)) },
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	registerUserFlag(f, cmd, &user)
 	cmd.AddCommand(newCmdToolsRevoke(f))
 	return cmd
 }
 
-func toolsRun(f *factory, asJSON bool) int {
+func toolsRun(f *factory, asJSON bool) int { return toolsRunAs(f, asJSON, "") }
+
+// toolsRunAs lists the account's tools and the Plex Home users' ("user" says whose), or
+// with user only that user's. No network: the keychain's index and config.json.
+func toolsRunAs(f *factory, asJSON bool, user string) int {
 	env := f.env
 	svc, err := f.service()
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	tools, err := svc.Tools()
+	var tools []account.ToolInfo
+	if user == "" {
+		if tools, err = svc.Tools(); err != nil {
+			return fail(env, exitFailure, "%v", err)
+		}
+	}
+	ut, err := svc.UserTools(user)
+	if errors.Is(err, auth.ErrNoSuchHomeUser) {
+		return fail(env, exitFailure, "no Plex Home user %q has a tool token here (`plexlink users` lists the Home)", termtext.Clean(user))
+	}
 	if err != nil {
-		return fail(env, exitFailure, "%v", err)
+		return report(env, plexError(err))
 	}
 	stamp := func(t time.Time) string {
 		if t.IsZero() {
@@ -519,24 +552,47 @@ func toolsRun(f *factory, asJSON bool) int {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	out := make([]toolJSON, 0, len(tools))
-	rows := make([][]string, 0, len(tools))
+	out := make([]toolJSON, 0, len(tools)+len(ut))
 	for _, t := range tools {
-		j := toolJSON{Name: t.Name, ClientID: t.ClientID, Created: stamp(t.Created), LastUsed: stamp(t.LastUsed)}
-		out = append(out, j)
-		rows = append(rows, []string{j.Name, j.ClientID, j.Created, j.LastUsed})
+		out = append(out, toolJSON{Name: t.Name, ClientID: t.ClientID, Created: stamp(t.Created), LastUsed: stamp(t.LastUsed)})
 	}
-	return printList(env, asJSON, out, "No tool has a token of its own yet; `plexlink token --tool NAME` makes one.",
-		[]string{"TOOL", "CLIENT ID", "CREATED", "LAST USED"}, rows)
+	for _, t := range ut {
+		out = append(out, toolJSON{Name: t.Name, ClientID: t.ClientID, Created: stamp(t.Created), User: t.User})
+	}
+	header := []string{"TOOL", "CLIENT ID", "CREATED", "LAST USED"}
+	if len(ut) > 0 {
+		header = append(header, "USER")
+	}
+	rows := make([][]string, 0, len(out))
+	for _, j := range out {
+		row := []string{j.Name, j.ClientID, j.Created, j.LastUsed}
+		if len(ut) > 0 {
+			row = append(row, termtext.Clean(j.User))
+		}
+		rows = append(rows, row)
+	}
+	empty := "No tool has a token of its own yet; `plexlink token --tool NAME` makes one."
+	if user != "" {
+		empty = "No tool has a token of this Plex Home user yet; `plexlink token --user USER --tool NAME` makes one."
+	}
+	if asJSON {
+		b, _ := json.Marshal(out)
+		_, _ = env.Stdout.Write(append(termtext.EscapeJSON(b), '\n'))
+		return exitOK
+	}
+	return printList(env, false, out, empty, header, rows)
 }
 
 func newCmdToolsRevoke(f *factory) *cobra.Command {
-	return &cobra.Command{
+	var user string
+	cmd := &cobra.Command{
 		Use:               "revoke NAME",
 		Short:             "Sign a tool's token out on plex.tv and remove it; the others keep working",
 		ValidArgsFunction: f.completeToolArg,
 		RunE:              func(cmd *cobra.Command, args []string) error { return exit(toolsRevokeRun(f, cmd, args)) },
 	}
+	registerUserFlag(f, cmd, &user)
+	return cmd
 }
 
 func toolsRevokeRun(f *factory, cmd *cobra.Command, args []string) int {
@@ -552,8 +608,11 @@ func toolsRevokeRun(f *factory, cmd *cobra.Command, args []string) int {
 	if err != nil {
 		return fail(env, exitFailure, "%v", err)
 	}
-	ctx, stop := signalContext(checkTimeout)
+	ctx, stop := f.timeoutContext(checkTimeout)
 	defer stop()
+	if user, _ := cmd.Flags().GetString("user"); user != "" {
+		return revokeUserTool(ctx, env, svc, user, name)
+	}
 	if err := svc.RevokeTool(ctx, name); err != nil {
 		if errors.Is(err, account.ErrNoTool) {
 			return fail(env, exitFailure, "%s has no token of its own (`plexlink tools` lists those that do)", name)

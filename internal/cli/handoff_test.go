@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // The tools hand-off commands (servers, token --server/--tool, env, exec, tools) run as

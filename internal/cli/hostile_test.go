@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // `plexlink fake-server --hostile`: servers shared by someone who wants the account's tokens

@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // The README's command-line examples are what new users paste first: every shell line in
@@ -13,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,7 +63,8 @@ var thirdParty = []struct {
 // untilKilled are lines that serve until stopped: they must print their start line.
 var untilKilled = map[string]bool{"plexlink fake-server": true}
 
-// readmeCommands returns the shell lines of the "## Command line" section's sh blocks,
+// readmeCommands returns the shell lines of the "## Command line" section's sh blocks (its
+// ### subsections too: the hand-off examples and Home users),
 // continuation lines joined, comment-only and blank lines dropped.
 func readmeCommands(t *testing.T) []string {
 	t.Helper()
@@ -98,6 +102,9 @@ func readmeCommands(t *testing.T) []string {
 	}
 	if len(cmds) < 10 {
 		t.Fatalf("found only %d shell lines in README's Command line section: did the section move?", len(cmds))
+	}
+	if !slices.ContainsFunc(cmds, func(c string) bool { return strings.Contains(c, "--user") }) {
+		t.Fatal("no --user line in README's Command line section: did the Home users section move out of it?")
 	}
 	return cmds
 }

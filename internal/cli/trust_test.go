@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // Hand-off trust, end to end: the built binary against `plexlink fake-server` and a real

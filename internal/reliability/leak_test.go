@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/storage"
 )
@@ -37,13 +37,10 @@ func TestNoGoroutineLeaksAfterCancel(t *testing.T) {
 		{"validating", plextvtest.Fault{Hang: true}, plextvtest.RouteUser, func(s *plextvtest.Server) bool { return s.Count(plextvtest.RouteUser) > 0 }},
 		{"creating", plextvtest.Fault{Delay: time.Hour}, plextvtest.RouteCreatePin, func(s *plextvtest.Server) bool { return s.Count(plextvtest.RouteCreatePin) > 0 }},
 	} {
-		srv := plextvtest.NewServer()
+		fx := accounttest.New(t, accounttest.WithIdentity("Plex Link", "rel-leaks"))
+		srv, svc := fx.Server, fx.Service
+		svc.Tokens = keys // the real keychain
 		srv.FailNext(phase.route, 1, phase.fault)
-		svc := &account.Service{
-			Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, Identity: auth.Identity{ClientID: "rel-leaks", Product: "Plex Link"}},
-			Tokens: keys, Config: storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-			PollInterval: 20 * time.Millisecond,
-		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {

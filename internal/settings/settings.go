@@ -139,7 +139,8 @@ func (s Settings) Open(warn io.Writer) (*account.Service, error) {
 		Client: client, Tokens: storage.NewKeychain(service), Config: cfg,
 		ToolTokens: func(tool string) storage.TokenStore { return storage.NewToolKeychain(service, tool) },
 		ToolIndex:  storage.NewToolIndexKeychain(service),
-		StopLinks:  func(ctx context.Context) (func(), error) { return desktop.Preempt(ctx, linkLockName(service)) },
+		UserTokens: func(uuid string) storage.TokenStore { return storage.NewUserKeychain(service, uuid) },
+		StopLinks:  s.PreemptLinks,
 	}, nil
 }
 
@@ -163,6 +164,12 @@ var ErrStoppedByUnlink = errors.New("linking stopped: `plexlink unlink` (or Unli
 
 // linkLockName is per keychain service: the demo and the real app may link side by side.
 func linkLockName(service string) string { return "link-" + Sanitize(service) }
+
+// PreemptLinks stops a link in progress under these settings' keychain service, in any
+// process (see desktop.Preempt): the account service's StopLinks.
+func (s Settings) PreemptLinks(ctx context.Context) (func(), error) {
+	return desktop.Preempt(ctx, linkLockName(s.KeyringService()))
+}
 
 // LinkLock takes the link lock for the settings' keychain service; stop is called when an
 // unlink elsewhere asks this link to stop. A lock that cannot be taken for another reason

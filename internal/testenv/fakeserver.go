@@ -21,7 +21,17 @@ type FakeServer struct {
 	AccountToken string `json:"account_token"`
 	// OtherAccountToken is a second account's: approving with it links a code to that one.
 	OtherAccountToken string `json:"other_account_token"`
-	Pid               int    `json:"-"`
+	// HomeUsers are the members of the account's Plex Home other than itself; PIN is nil
+	// for a member without one.
+	HomeUsers []FakeHomeUser `json:"home_users"`
+	Pid       int            `json:"-"`
+}
+
+// FakeHomeUser is one member of the fake's Plex Home, as its start line names them.
+type FakeHomeUser struct {
+	Name       string  `json:"name"`
+	Restricted bool    `json:"restricted"`
+	PIN        *string `json:"pin"`
 }
 
 // StartFakeServer runs `<bin> fake-server args...` until tb ends and returns once it has

@@ -4,10 +4,18 @@
 // stdin/stdout with internal/winproto. This package must not import fyne.io/fyne/v2
 // (TestNoFyneInImportGraph checks).
 //
+// The tray owns token health (the periodic check, tools' tokens included), the
+// notifications ("needs relinking", "Linked as …") and start at login. The window never
+// does these itself: the tray sends it a winproto.State when what it knows changes, and
+// the window asks it (check_due, set_autostart). Where there is no tray host, the window's
+// process runs a Tray of its own without a menu (New with a nil Menu), driving the window
+// in-process through the same Window interface, so there is one implementation of each.
+//
 // One goroutine (loop) owns all state. Menu clicks, window events, single-instance
 // requests and the results of background work (keychain reads, health checks) reach it
 // through channels. After every change it computes a Snapshot of what the menu shows and
-// applies it only when it differs from the last one, like Tailscale's client/systray.
+// applies it only when it differs from the last one, like Tailscale's client/systray; the
+// window's State likewise.
 package tray
 
 import (
@@ -43,16 +51,6 @@ const (
 	// ClipboardClearAfter is how long a copied token stays on the clipboard.
 	ClipboardClearAfter = 10 * time.Second
 )
-
-// Backend is what the tray needs from *account.Service.
-type Backend interface {
-	Status(ctx context.Context, check bool) (account.Status, error)
-	Token() (string, error)
-	// CheckTools pings the tools' tokens and renews those plex.tv refused.
-	CheckTools(ctx context.Context) (renewed []string, err error)
-}
-
-var _ Backend = (*account.Service)(nil)
 
 // Action is a menu click.
 type Action int
@@ -112,12 +110,13 @@ type Menu interface {
 	Apply(Snapshot)
 }
 
-// Window is a running window process.
+// Window is a running window: a process on pipes (ProcessLauncher), or the window of this
+// process when there is no tray host.
 type Window interface {
 	// Send delivers a command; an error means the window is gone or going.
-	Send(cmd string) error
-	// Events delivers the window's events and is closed when the process has exited.
-	Events() <-chan string
+	Send(m winproto.Message) error
+	// Events delivers the window's events and is closed when the window has exited.
+	Events() <-chan winproto.Message
 	// Exited is why the process ended, once Events is closed (nil for exit code 0).
 	Exited() error
 	// Kill ends the process at once.
@@ -140,7 +139,7 @@ type Clipboard interface {
 
 // Options configure the tray.
 type Options struct {
-	Backend     Backend
+	Backend     account.Backend
 	Title       string // notification title; "" → "Plex Link"
 	Autostart   desktop.Autostart
 	Launch      Launcher
@@ -173,21 +172,29 @@ type Tray struct {
 	relinkNeeded bool
 	autostart    bool
 	copyNote     string // the last copy failure, shown in the Copy item
+	autostartErr string // the last start-at-login write failure, told to the window
+	known        bool   // the keychain was read once: the window may be told
 
 	healthGen   int
 	healthTimer *time.Timer
 	lastCheck   time.Time
 
+	autostartDone chan struct{} // closed when the latest start-at-login write has finished
+
 	applied bool
 	last    Snapshot
 
+	stateSent bool // the window has been sent sentState
+	sentState winproto.State
+
 	win        Window
-	winEvents  <-chan string
+	winEvents  <-chan winproto.Message
 	winClosing bool   // the window said it is quitting
 	pending    string // a command for the next window, once the closing one has exited
 }
 
-// New returns a tray that will show its state on menu once Start is called.
+// New returns a tray that will show its state on menu once Start is called. menu may be
+// nil: the window's process without a tray host runs the tray's logic that way.
 func New(o Options, menu Menu) *Tray {
 	if o.Title == "" {
 		o.Title = "Plex Link"
@@ -301,7 +308,7 @@ func (t *Tray) act(a Action) {
 	case ActCopyToken:
 		t.copyToken()
 	case ActAutostart:
-		t.toggleAutostart()
+		t.setAutostart(!t.autostart)
 	}
 }
 
@@ -323,12 +330,43 @@ func (t *Tray) snapshot() Snapshot {
 }
 
 func (t *Tray) render() {
+	t.sendState()
+	if t.menu == nil {
+		return
+	}
 	s := t.snapshot()
 	if t.applied && s == t.last {
 		return
 	}
 	t.applied, t.last = true, s
 	t.menu.Apply(s)
+}
+
+// state is what the window is told: the menu's facts, without the menu.
+func (t *Tray) state() winproto.State {
+	s := winproto.State{Linked: t.linked, RelinkNeeded: t.linked && t.relinkNeeded,
+		HasAutostart: t.o.Autostart != nil, Autostart: t.autostart, AutostartErr: t.autostartErr}
+	if t.linked {
+		s.Account = account.DisplayName(t.acct)
+	}
+	return s
+}
+
+// sendState tells the window what changed, once the keychain was read: a window shows the
+// tray's verdicts and never checks on its own.
+func (t *Tray) sendState() {
+	if t.win == nil || t.winClosing || !t.known {
+		return
+	}
+	s := t.state()
+	if t.stateSent && s == t.sentState {
+		return
+	}
+	if err := t.win.Send(winproto.StateMessage(s)); err != nil {
+		t.log.Debug("the window did not take the state", "err", err)
+		return
+	}
+	t.stateSent, t.sentState = true, s
 }
 
 // reread reads the keychain (no network) and, when check is set and a token is stored,
@@ -347,6 +385,7 @@ func (t *Tray) readStatus(then func(account.Status)) {
 	t.goPost(func() func() {
 		st, err := t.o.Backend.Status(t.ctx, false)
 		return func() {
+			t.known = true
 			if err != nil {
 				t.log.Warn("reading the stored token failed", "err", err)
 				return
@@ -379,7 +418,7 @@ func (t *Tray) checkNow() {
 	t.lastCheck = time.Now()
 	t.goPost(func() func() {
 		st, err := t.o.Backend.Status(t.ctx, true)
-		if err == nil && st.Valid != nil && *st.Valid && st.Tools > 0 {
+		if err == nil && st.Valid != nil && *st.Valid && (st.Tools > 0 || st.HomeUsers > 0) {
 			// The tools' tokens die with "sign out of all devices" too; a tool started
 			// later should find a working one.
 			renewed, terr := t.o.Backend.CheckTools(t.ctx)
@@ -469,7 +508,7 @@ func (t *Tray) notify(body string) {
 func (t *Tray) openWindow(cmd string) {
 	if t.win != nil {
 		if !t.winClosing {
-			if err := t.win.Send(cmd); err == nil {
+			if err := t.win.Send(winproto.Message{Cmd: cmd}); err == nil {
 				return
 			}
 		}
@@ -486,15 +525,21 @@ func (t *Tray) openWindow(cmd string) {
 		t.log.Warn("starting the window failed", "err", err)
 		return
 	}
-	t.win, t.winEvents = w, w.Events()
+	t.win, t.winEvents, t.stateSent = w, w.Events(), false
 }
 
-func (t *Tray) windowEvent(ev string) {
-	switch ev {
-	case winproto.EventReady:
-		if t.linked && time.Since(t.lastCheck.Round(0)) >= t.o.HealthEvery {
-			t.checkNow() // the machine slept through the timer
-		}
+// checkIfDue checks the token when the last check is older than the interval: the machine
+// slept through the timer.
+func (t *Tray) checkIfDue() {
+	if t.linked && time.Since(t.lastCheck.Round(0)) >= t.o.HealthEvery {
+		t.checkNow()
+	}
+}
+
+func (t *Tray) windowEvent(m winproto.Message) {
+	switch m.Event {
+	case winproto.EventReady, winproto.EventCheckDue:
+		t.checkIfDue()
 	case winproto.EventLinked:
 		// The window validated the token just now: re-read who it is, no network.
 		t.relinkNeeded = false
@@ -506,21 +551,16 @@ func (t *Tray) windowEvent(ev string) {
 		})
 	case winproto.EventUnlinked:
 		t.reread(false)
-	case winproto.EventTokenChanged:
-		t.relinkNeeded = false
-		t.reread(true)
-	case winproto.EventRelinkNeeded:
-		if t.linked {
-			t.markRelinkNeeded()
+	case winproto.EventSetAutostart:
+		if m.On != nil {
+			t.setAutostart(*m.On)
 		}
-	case winproto.EventAutostart:
-		t.rereadAutostart()
 	case winproto.EventCopyToken:
 		t.copyToken()
 	case winproto.EventClosing:
 		t.winClosing = true
 	default:
-		t.log.Debug("unknown window event", "event", ev)
+		t.log.Debug("unknown window event", "event", m.Event)
 	}
 }
 
@@ -537,35 +577,27 @@ func (t *Tray) windowExited() {
 		return
 	}
 	t.reread(false)
-	t.rereadAutostart()
 	if cmd := t.pending; cmd != "" {
 		t.pending = ""
 		t.openWindow(cmd)
 	}
 }
 
-func (t *Tray) rereadAutostart() {
+// setAutostart shows the click at once and writes it in the background (a file or
+// registry write). Writes run one after another in click order, so the last click wins on
+// disk too; what the system then reports is shown.
+func (t *Tray) setAutostart(on bool) {
 	if t.o.Autostart == nil {
 		return
 	}
-	t.goPost(func() func() {
-		on, err := t.o.Autostart.Enabled()
-		return func() {
-			if err == nil {
-				t.autostart = on
-			}
-		}
-	})
-}
-
-// toggleAutostart shows the click at once and writes it in the background.
-func (t *Tray) toggleAutostart() {
-	if t.o.Autostart == nil {
-		return
-	}
-	on := !t.autostart
 	t.autostart = on
+	prev, done := t.autostartDone, make(chan struct{})
+	t.autostartDone = done
 	t.goPost(func() func() {
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		var err error
 		if on {
 			err = t.o.Autostart.Enable()
@@ -574,10 +606,12 @@ func (t *Tray) toggleAutostart() {
 		}
 		now, rerr := t.o.Autostart.Enabled()
 		return func() {
+			t.autostartErr = ""
 			if err != nil {
 				t.log.Warn("changing start at login failed", "on", on, "err", err)
+				t.autostartErr = err.Error()
 			}
-			if rerr == nil {
+			if rerr == nil && done == t.autostartDone {
 				t.autostart = now
 			}
 		}
@@ -624,7 +658,7 @@ func (t *Tray) quit() {
 	t.stop()
 	if t.win != nil {
 		w, events := t.win, t.winEvents
-		_ = w.Send(winproto.CmdQuit)
+		_ = w.Send(winproto.Message{Cmd: winproto.CmdQuit})
 		deadline := time.After(t.o.QuitTimeout + time.Second)
 	wait:
 		for {

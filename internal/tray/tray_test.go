@@ -10,16 +10,15 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
+	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
 	"codeberg.org/plexlink/plexlink/internal/testenv"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
@@ -69,21 +68,12 @@ type stack struct {
 
 func newStack(t *testing.T, linked bool) *stack {
 	t.Helper()
-	srv := plextvtest.NewServer()
-	t.Cleanup(srv.Close)
-	st := &stack{srv: srv, store: storage.NewMemoryStore("")}
-	st.svc = &account.Service{
-		Client: &auth.Client{BaseURL: srv.URL, LinkPage: srv.LinkURL, RequestTimeout: 2 * time.Second,
-			Identity: auth.Identity{Product: "Plex Link tray test", ClientID: "tray-test-client"}},
-		Tokens: st.store,
-		Config: storage.OpenConfig(filepath.Join(t.TempDir(), "config.json")),
-	}
+	opts := []accounttest.Option{accounttest.WithIdentity("Plex Link tray test", "tray-test-client")}
 	if linked {
-		if err := st.store.Save(srv.AccountToken()); err != nil {
-			t.Fatal(err)
-		}
+		opts = append(opts, accounttest.Linked())
 	}
-	return st
+	fx := accounttest.New(t, opts...)
+	return &stack{srv: fx.Server, store: fx.Store, svc: fx.Service}
 }
 
 // fakeMenu records what the tray shows.
@@ -131,17 +121,27 @@ func (m *fakeMenu) wait(t *testing.T, what string, ok func(Snapshot) bool) Snaps
 	}
 }
 
-// fakeWindow is a window process without a process.
+// fakeWindow is a window process without a process. Commands other than state go to cmds;
+// the states it was sent are kept in order.
 type fakeWindow struct {
 	cmds   chan string
-	events chan string
+	events chan winproto.Message
 	once   sync.Once
+
+	mu     sync.Mutex
+	states []winproto.State
 }
 
-func (w *fakeWindow) Send(cmd string) error {
+func (w *fakeWindow) Send(m winproto.Message) error {
+	if m.Cmd == winproto.CmdState {
+		w.mu.Lock()
+		w.states = append(w.states, *m.State)
+		w.mu.Unlock()
+		return nil
+	}
 	select {
-	case w.cmds <- cmd:
-		if cmd == winproto.CmdQuit {
+	case w.cmds <- m.Cmd:
+		if m.Cmd == winproto.CmdQuit {
 			w.exit()
 		}
 		return nil
@@ -149,10 +149,34 @@ func (w *fakeWindow) Send(cmd string) error {
 		return errors.New("full")
 	}
 }
-func (w *fakeWindow) Events() <-chan string { return w.events }
-func (w *fakeWindow) Exited() error         { return nil }
-func (w *fakeWindow) Kill()                 { w.exit() }
-func (w *fakeWindow) exit()                 { w.once.Do(func() { close(w.events) }) }
+func (w *fakeWindow) Events() <-chan winproto.Message { return w.events }
+func (w *fakeWindow) Exited() error                   { return nil }
+func (w *fakeWindow) Kill()                           { w.exit() }
+func (w *fakeWindow) exit()                           { w.once.Do(func() { close(w.events) }) }
+
+// emit plays the window sending an event.
+func (w *fakeWindow) emit(m winproto.Message) { w.events <- m }
+
+func (w *fakeWindow) lastState() (winproto.State, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.states) == 0 {
+		return winproto.State{}, 0
+	}
+	return w.states[len(w.states)-1], len(w.states)
+}
+
+// waitState waits until the last state the window was sent satisfies ok.
+func (w *fakeWindow) waitState(t *testing.T, what string, ok func(winproto.State) bool) winproto.State {
+	t.Helper()
+	var s winproto.State
+	waitFor(t, "the window told "+what, func() bool {
+		var n int
+		s, n = w.lastState()
+		return n > 0 && ok(s)
+	})
+	return s
+}
 
 // launches records the windows a tray started.
 type launches struct {
@@ -164,7 +188,7 @@ type launches struct {
 func (l *launches) launch(first string) (Window, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w := &fakeWindow{cmds: make(chan string, 16), events: make(chan string, 16)}
+	w := &fakeWindow{cmds: make(chan string, 16), events: make(chan winproto.Message, 16)}
 	l.firsts, l.wins = append(l.firsts, first), append(l.wins, w)
 	return w, nil
 }
@@ -210,7 +234,7 @@ type harness struct {
 	logs  *testenv.SyncBuffer
 }
 
-func start(t *testing.T, b Backend, tweak func(*Options)) *harness {
+func start(t *testing.T, b account.Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &testenv.SyncBuffer{}}
 	o := Options{
@@ -263,8 +287,8 @@ func TestMenuAppliedOnlyOnChange(t *testing.T) {
 	h.tr.Click(ActOpen)
 	_, wins := h.wins.get()
 	waitFor(t, "a window", func() bool { _, w := h.wins.get(); wins = w; return len(w) == 1 })
-	wins[0].events <- "something-new"
-	wins[0].events <- winproto.EventReady
+	wins[0].emit(winproto.Message{Event: "something-new"})
+	wins[0].emit(winproto.Message{Event: winproto.EventReady})
 	time.Sleep(100 * time.Millisecond)
 	if _, n2 := h.menu.last(); n2 != n {
 		t.Errorf("the menu was updated %d times although nothing in it changed", n2-n)
@@ -273,7 +297,7 @@ func TestMenuAppliedOnlyOnChange(t *testing.T) {
 	if err := s.store.Delete(); err != nil {
 		t.Fatal(err)
 	}
-	wins[0].events <- winproto.EventUnlinked
+	wins[0].emit(winproto.Message{Event: winproto.EventUnlinked})
 	h.menu.wait(t, "not linked", func(s Snapshot) bool { return !s.Linked })
 	time.Sleep(100 * time.Millisecond)
 	if _, n3 := h.menu.last(); n3 != n+1 {
@@ -357,7 +381,7 @@ func TestWindowOnDemandAndFocus(t *testing.T) {
 
 	// A window that says it is closing gets no more commands: the next request starts a
 	// new window once the old one has exited.
-	wins[0].events <- winproto.EventClosing
+	wins[0].emit(winproto.Message{Event: winproto.EventClosing})
 	time.Sleep(50 * time.Millisecond)
 	h.tr.Click(ActOpen)
 	time.Sleep(50 * time.Millisecond)
@@ -397,13 +421,15 @@ func TestAutostartFromTray(t *testing.T) {
 	h.tr.Click(ActAutostart)
 	h.menu.wait(t, "start at login off", func(s Snapshot) bool { return !s.Autostart })
 	waitFor(t, "the setting removed", func() bool { on, _ := auto.Enabled(); return !on })
-	// Switched in the window: the tray re-reads it when told.
+	// Switched in the window: the window asks, the tray writes it and tells both.
 	h.tr.Click(ActOpen)
 	waitFor(t, "a window", func() bool { f, _ := h.wins.get(); return len(f) == 1 })
-	_ = auto.Enable()
 	_, wins := h.wins.get()
-	wins[0].events <- winproto.EventAutostart
+	wins[0].waitState(t, "start at login off", func(s winproto.State) bool { return s.HasAutostart && !s.Autostart })
+	wins[0].emit(winproto.SetAutostart(true))
 	h.menu.wait(t, "start at login on", func(s Snapshot) bool { return s.Autostart })
+	wins[0].waitState(t, "start at login on", func(s winproto.State) bool { return s.Autostart })
+	waitFor(t, "the setting written", func() bool { on, _ := auto.Enabled(); return on })
 }
 
 // Quit asks the window to quit and waits for it.
@@ -447,7 +473,7 @@ func TestWindowProcessOverPipes(t *testing.T) {
 	if err := s.store.Save(s.srv.AccountToken()); err != nil {
 		t.Fatal(err)
 	}
-	h.tr.post <- func() { _ = h.tr.win.Send("emit-linked") }
+	h.tr.post <- func() { _ = h.tr.win.Send(winproto.Message{Cmd: "emit-linked"}) }
 	h.menu.wait(t, "linked", func(s Snapshot) bool { return s.Linked })
 	// The tray, not the window, says so: it is the process that is always there.
 	waitFor(t, "the Linked as notification", func() bool {
@@ -455,7 +481,7 @@ func TestWindowProcessOverPipes(t *testing.T) {
 		return len(n) > 0 && strings.Contains(n[len(n)-1], ": Linked as ")
 	})
 	// Copy token pressed in the window: the tray copies, so the copy outlives the window.
-	h.tr.post <- func() { _ = h.tr.win.Send("emit-copy") }
+	h.tr.post <- func() { _ = h.tr.win.Send(winproto.Message{Cmd: "emit-copy"}) }
 	select {
 	case got := <-clip.copied:
 		if got != s.srv.AccountToken() {
@@ -469,7 +495,7 @@ func TestWindowProcessOverPipes(t *testing.T) {
 	mu.Lock()
 	mode = "crash"
 	mu.Unlock()
-	h.tr.post <- func() { _ = h.tr.win.Send(winproto.CmdQuit) }
+	h.tr.post <- func() { _ = h.tr.win.Send(winproto.Message{Cmd: winproto.CmdQuit}) }
 	waitFor(t, "the window to exit", func() bool { return strings.Contains(logs.String(), "window process exited") })
 
 	// A crashing window: the tray logs it and carries on.
@@ -543,3 +569,134 @@ func (r *recClipboard) CopySecret(text string, _ time.Duration) error {
 	return nil
 }
 func (r *recClipboard) Close() {}
+
+// The tray's health check drives the window: a 401 found by the tray reaches the open
+// window as a state with relink_needed, and the tray alone notifies. No state carries the
+// token.
+func TestHealthCheckDrivesWindowState(t *testing.T) {
+	for _, menu := range []string{"menu", "no menu"} {
+		t.Run(menu, func(t *testing.T) {
+			s := newStack(t, true)
+			h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &testenv.SyncBuffer{}}
+			o := Options{Backend: s.svc, Launch: h.wins.launch, Notify: h.notes.notify, ShowWindow: true, HealthEvery: 50 * time.Millisecond,
+				Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			var m Menu = h.menu
+			if menu == "no menu" { // the window's own process without a tray host
+				m = nil
+			}
+			h.tr = New(o, m)
+			h.tr.Start()
+			t.Cleanup(h.tr.Shutdown)
+			waitFor(t, "a window", func() bool { f, _ := h.wins.get(); return len(f) == 1 })
+			_, wins := h.wins.get()
+			w := wins[0]
+			// The keychain read says linked; the check at start says who.
+			got := w.waitState(t, "linked as "+s.srv.Username(), func(st winproto.State) bool { return st.Linked && st.Account == s.srv.Username() })
+			if got.RelinkNeeded {
+				t.Errorf("state %+v for a valid token", got)
+			}
+			// Five 401s: all are used up by the checks below, before the window relinks.
+			s.srv.FailNext(plextvtest.RoutePing, 5, plextvtest.Fault{Status: 401,
+				Body: `{"errors":[{"code":1001,"message":"User could not be authenticated","status":401}]}`})
+			w.waitState(t, "relink needed", func(s winproto.State) bool { return s.Linked && s.RelinkNeeded })
+			checks := s.srv.Count(plextvtest.RoutePing)
+			waitFor(t, "two more checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
+			if n := h.notes.get(); len(n) != 1 || !strings.Contains(n[0], "Relink your Plex account") {
+				t.Errorf("notifications %q, want one relink notification", n)
+			}
+			// States are sent on change only: repeated checks with the same verdict send none.
+			_, n := w.lastState()
+			waitFor(t, "two more checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+4 })
+			if _, n2 := w.lastState(); n2 != n {
+				t.Errorf("%d states sent although nothing changed", n2-n)
+			}
+			// The window links again: the tray clears the verdict, tells the window and notifies.
+			w.emit(winproto.Message{Event: winproto.EventLinked})
+			w.waitState(t, "relinked", func(s winproto.State) bool { return s.Linked && !s.RelinkNeeded })
+			waitFor(t, "the Linked as notification", func() bool {
+				n := h.notes.get()
+				return len(n) == 2 && strings.Contains(n[1], ": Linked as "+s.srv.Username())
+			})
+			checks = s.srv.Count(plextvtest.RoutePing)
+			waitFor(t, "two more checks", func() bool { return s.srv.Count(plextvtest.RoutePing) >= checks+2 })
+			if st, _ := w.lastState(); st.RelinkNeeded || len(h.notes.get()) != 2 {
+				t.Errorf("after the relink: state %+v, notifications %q", st, h.notes.get())
+			}
+			w.mu.Lock()
+			all := fmt.Sprintf("%+v", w.states)
+			w.mu.Unlock()
+			if strings.Contains(all, s.srv.AccountToken()) || strings.Contains(h.logs.String(), s.srv.AccountToken()) {
+				t.Error("the token is in a state or the log")
+			}
+		})
+	}
+}
+
+// The window asks for a check when it comes to the front; the tray checks only when one is
+// due (the machine slept through the timer).
+func TestCheckDueFromWindow(t *testing.T) {
+	s := newStack(t, true)
+	h := start(t, s.svc, func(o *Options) { o.ShowWindow = true })
+	checks := func() int { return s.srv.Count(plextvtest.RoutePing) + s.srv.Count(plextvtest.RouteUser) }
+	_, wins := h.wins.get()
+	wins[0].waitState(t, "linked, checked", func(st winproto.State) bool { return st.Account == s.srv.Username() })
+	n := checks()
+	wins[0].emit(winproto.Message{Event: winproto.EventCheckDue})
+	time.Sleep(100 * time.Millisecond)
+	if got := checks(); got != n {
+		t.Fatalf("%d more calls to plex.tv; a check_due right after a check must not check again", got-n)
+	}
+	h.tr.post <- func() { h.tr.lastCheck = time.Now().Add(-7 * time.Hour) } // as after a night asleep
+	wins[0].emit(winproto.Message{Event: winproto.EventCheckDue})
+	waitFor(t, "a check after the gap", func() bool { return checks() > n })
+}
+
+// Start at login switched in the window: the tray writes it, in click order (the last click
+// wins on disk), and a failure reaches the window.
+func TestSetAutostartFromWindow(t *testing.T) {
+	auto := &slowAutostart{}
+	h := start(t, newStack(t, false).svc, func(o *Options) { o.Autostart = auto; o.ShowWindow = true })
+	waitFor(t, "a window", func() bool { f, _ := h.wins.get(); return len(f) == 1 })
+	_, wins := h.wins.get()
+	w := wins[0]
+	w.waitState(t, "start at login off", func(s winproto.State) bool { return s.HasAutostart && !s.Autostart })
+	auto.setSlow(200 * time.Millisecond)
+	w.emit(winproto.SetAutostart(true))
+	w.emit(winproto.SetAutostart(false))
+	time.Sleep(500 * time.Millisecond)
+	if on, _ := auto.Enabled(); on {
+		t.Error("a slow first write landed after the second: start at login is on")
+	}
+	w.waitState(t, "start at login off", func(s winproto.State) bool { return !s.Autostart })
+	auto.setSlow(0)
+	auto.failWith(errors.New("read-only home"))
+	w.emit(winproto.SetAutostart(true))
+	got := w.waitState(t, "the failure", func(s winproto.State) bool { return s.AutostartErr != "" })
+	if got.Autostart || got.AutostartErr != "read-only home" {
+		t.Errorf("after a failed write the window is told %+v", got)
+	}
+	if s, _ := h.menu.last(); s.Autostart {
+		t.Error("the menu shows start at login on after enabling it failed")
+	}
+}
+
+// slowAutostart is memAutostart with a slow Enable and a failure to inject.
+type slowAutostart struct {
+	memAutostart
+	smu  sync.Mutex
+	slow time.Duration
+	err  error
+}
+
+func (a *slowAutostart) setSlow(d time.Duration) { a.smu.Lock(); a.slow = d; a.smu.Unlock() }
+func (a *slowAutostart) failWith(err error)      { a.smu.Lock(); a.err = err; a.smu.Unlock() }
+func (a *slowAutostart) Enable() error {
+	a.smu.Lock()
+	d, err := a.slow, a.err
+	a.smu.Unlock()
+	time.Sleep(d)
+	if err != nil {
+		return err
+	}
+	return a.memAutostart.Enable()
+}

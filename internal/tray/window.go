@@ -40,7 +40,7 @@ func ProcessLauncher(exe string, args, env []string, log *slog.Logger) Launcher 
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("starting the window process: %w", err)
 		}
-		p := &process{cmd: cmd, stdin: stdin, events: make(chan string, 16), log: log}
+		p := &process{cmd: cmd, stdin: stdin, events: make(chan winproto.Message, 16), log: log}
 		go p.read(stdout)
 		log.Debug("window process started", "pid", cmd.Process.Pid, "start", first)
 		return p, nil
@@ -50,7 +50,7 @@ func ProcessLauncher(exe string, args, env []string, log *slog.Logger) Launcher 
 type process struct {
 	cmd    *exec.Cmd
 	log    *slog.Logger
-	events chan string
+	events chan winproto.Message
 
 	mu     sync.Mutex
 	stdin  io.WriteCloser
@@ -58,16 +58,16 @@ type process struct {
 	err    error
 }
 
-func (p *process) Send(cmd string) error {
+func (p *process) Send(m winproto.Message) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return errors.New("the window process has ended")
 	}
-	return winproto.Write(p.stdin, winproto.Message{Cmd: cmd})
+	return winproto.Write(p.stdin, m)
 }
 
-func (p *process) Events() <-chan string { return p.events }
+func (p *process) Events() <-chan winproto.Message { return p.events }
 
 func (p *process) Exited() error {
 	p.mu.Lock()
@@ -81,7 +81,7 @@ func (p *process) Kill() { _ = p.cmd.Process.Kill() }
 func (p *process) read(stdout io.Reader) {
 	err := winproto.Read(stdout, func(m winproto.Message) {
 		if m.Event != "" {
-			p.events <- m.Event
+			p.events <- m
 		}
 	}, func(line string) {
 		p.log.Debug("the window printed a line that is not the protocol", "len", len(line))

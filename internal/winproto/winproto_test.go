@@ -2,6 +2,7 @@ package winproto
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -60,4 +61,61 @@ func at(s []string, i int) string {
 		return s[i]
 	}
 	return ""
+}
+
+// The tray's state and the window's set_autostart carry their values; a state never holds
+// more than the snapshot (no token field exists to fill).
+func TestStateAndSetAutostart(t *testing.T) {
+	var b bytes.Buffer
+	st := State{Linked: true, Account: "alice", RelinkNeeded: true, HasAutostart: true, Autostart: true, AutostartErr: "read-only home"}
+	if err := Write(&b, StateMessage(st)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&b, SetAutostart(false)); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"v":1,"cmd":"state","state":{"linked":true,"account":"alice","relink_needed":true,"has_autostart":true,"autostart":true,"autostart_err":"read-only home"}}` + "\n" +
+		`{"v":1,"event":"set_autostart","on":false}` + "\n"
+	if b.String() != want {
+		t.Errorf("wire format\n%s\nwant\n%s", b.String(), want)
+	}
+	// A state from a newer tray with fields this one does not know still reads.
+	b.WriteString(`{"v":1,"cmd":"state","state":{"linked":false,"quota":3}}` + "\n")
+	var got []Message
+	if err := Read(&b, func(m Message) { got = append(got, m) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].State == nil || *got[0].State != st {
+		t.Fatalf("read %+v, want the state back", got)
+	}
+	if got[1].Event != EventSetAutostart || got[1].On == nil || *got[1].On {
+		t.Errorf("set_autostart read as %+v", got[1])
+	}
+	if got[2].State == nil || got[2].State.Linked {
+		t.Errorf("a newer state read as %+v", got[2])
+	}
+}
+
+// Write refuses what a reader would skip as overlong, so a long account name cannot turn a
+// state into noise.
+func TestWriteRefusesOverlong(t *testing.T) {
+	var b bytes.Buffer
+	err := Write(&b, StateMessage(State{Linked: true, Account: strings.Repeat("a", maxLine)}))
+	if err != ErrTooLong || b.Len() != 0 {
+		t.Errorf("Write of an overlong state: %v, %d bytes written", err, b.Len())
+	}
+	// The longest line that is sent still reads.
+	m := StateMessage(State{Linked: true})
+	short, _ := json.Marshal(Message{V: Version, Cmd: m.Cmd, State: m.State})
+	m.State.Account = strings.Repeat("a", maxLine-1-len(short)-len(`,"account":""`))
+	if err := Write(&b, m); err != nil {
+		t.Fatalf("a line of exactly %d bytes: %v", maxLine-1, err)
+	}
+	if b.Len() != maxLine {
+		t.Fatalf("wrote %d bytes, want %d", b.Len(), maxLine)
+	}
+	n := 0
+	if err := Read(&b, func(Message) { n++ }, nil); err != nil || n != 1 {
+		t.Errorf("the longest line read as %d messages (%v)", n, err)
+	}
 }

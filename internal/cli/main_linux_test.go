@@ -1,0 +1,10 @@
+package cli_test
+
+import (
+	"testing"
+
+	"codeberg.org/plexlink/plexlink/internal/testenv"
+)
+
+// runTests starts the private keychain session the end-to-end tests need (Linux only).
+func runTests(m *testing.M) int { return testenv.Main(m) }
