@@ -11,13 +11,14 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev libxr
 # Test: a virtual display, a private D-Bus session with a real Secret Service, and the
 # clients the tests drive the app with. dbus-x11 is deliberately absent (godbus would
 # autolaunch stray session buses through it).
-# wine64, wine and mingw-w64 run the Windows release .exe under Wine
+# wine64, wine and mingw-w64 run the Windows release programs under Wine
 # (packaging/windows/winetest); xclip reads the clipboard the tray sets.
 TEST_PKGS := xvfb xauth dbus gnome-keyring libsecret-tools xdotool xclip x11-apps imagemagick curl fish \
              desktop-file-utils appstream wine64 wine gcc-mingw-w64-x86-64
 # Packaging (`make package`): dpkg-deb, the .desktop/AppStream validators, xz for the fyne
-# tarball, and mingw-w64 to cross-compile the Windows .exe (plus BUILD_PKGS for cgo).
-PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils zip
+# tarball, mingw-w64 to cross-compile the Windows desktop app (plus BUILD_PKGS for cgo), zip
+# for the command line's Windows archives and NSIS (makensis) for the Windows installer.
+PACKAGE_PKGS := dpkg-dev desktop-file-utils appstream gcc-mingw-w64-x86-64 xz-utils zip nsis
 # `make package-smoke` debootstraps a clean Debian 12 root to install the .deb into.
 SMOKE_PKGS := debootstrap debian-archive-keyring
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
@@ -62,9 +63,10 @@ fmt-check:
 
 # Everything: vet, gofmt, and every test with the race detector. The tests start their own
 # dbus-daemon, gnome-keyring-daemon and Xvfb (see internal/testenv); with CI set, a missing
-# component is a failure, never a skip. The Windows release .exe the Wine tests run is built
-# first, by packaging/windows.sh as `make package` does: a cold cgo cross-compile takes
-# minutes and must not compete with the other tests for the CPU.
+# component is a failure, never a skip. The Windows release programs the Wine tests run
+# (dist/windows/plexlink.exe and Plex Link.exe) are built first, by packaging/windows.sh as
+# `make package` does: a cold cgo cross-compile takes minutes and must not compete with the
+# other tests for the CPU.
 WINDOWS_TEST_DIST := $(CURDIR)/test-artifacts/windows-exe
 test: deps-test fmt-check vet
 	rm -rf $(WINDOWS_TEST_DIST)

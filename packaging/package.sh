@@ -15,8 +15,10 @@ echo
 echo "== make package summary (version $VERSION)"
 cat "$DIST/.built" 2>/dev/null || true
 cat "$DIST/.skipped" 2>/dev/null || true
-# The scripts work on copies; check they kept that promise.
-if [ "$(sha256sum "$ROOT/FyneApp.toml")" != "$before" ] || [ -n "$(find "$ROOT" -maxdepth 1 -name '*.syso' -o -maxdepth 1 -name 'fyne_metadata_init.go')" ]; then
+# The scripts work on copies; check they kept that promise (windows.sh writes a .syso into
+# each program's package of its copy: the desktop app's . and the command line's cmd/plexlink).
+if [ "$(sha256sum "$ROOT/FyneApp.toml")" != "$before" ] ||
+  [ -n "$(find "$ROOT" "$ROOT/cmd/plexlink" -maxdepth 1 \( -name '*.syso' -o -name 'fyne_metadata_init.go' \))" ]; then
   echo "packaging changed the source tree (FyneApp.toml, a .syso or fyne_metadata_init.go)" >&2
   exit 1
 fi

@@ -107,7 +107,7 @@ func TestAppIDAgrees(t *testing.T) {
 	if m == nil || string(m[1]) != desktop.AppID {
 		t.Errorf("FyneApp.toml ID = %q, want %q", m, desktop.AppID)
 	}
-	for _, f := range []string{"linux/" + desktop.AppID + ".metainfo.xml", "windows/plexlink.exe.manifest"} {
+	for _, f := range []string{"linux/" + desktop.AppID + ".metainfo.xml", "windows/exe.manifest"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -122,6 +122,30 @@ func TestAppIDAgrees(t *testing.T) {
 	}
 	if !strings.Contains(string(entry), "\nIcon="+desktop.AppID+"\n") {
 		t.Errorf("desktop entry's Icon is not %s", desktop.AppID)
+	}
+}
+
+// The Windows programs' final names (an installer and a zip are made from dist/windows/)
+// are spelled in the build script, the CI workflow, the Wine tests and the command line's
+// search for the desktop app beside it (plexlink demo).
+func TestWindowsNamesAgree(t *testing.T) {
+	for file, wants := range map[string][]string{
+		"windows.sh": {`out="$DIST/windows"`, `cli="$out/plexlink.exe"`, `app="$out/Plex Link.exe"`,
+			"-subsystem console \"$cli\"", "-subsystem gui \"$app\""},
+		"../.github/workflows/ci.yml": {"-subsystem console dist/windows/plexlink.exe",
+			`-subsystem gui "dist/windows/Plex Link.exe"`, "dist/windows/plexlink.exe version"},
+		"windows/winetest/wine_test.go": {`filepath.Join(dist, "windows", "plexlink.exe"), filepath.Join(dist, "windows", "Plex Link.exe")`},
+		"../internal/cli/demo.go":       {`"Plex Link.exe"`},
+	} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("%s lacks %s", file, want)
+			}
+		}
 	}
 }
 

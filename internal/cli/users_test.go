@@ -1,3 +1,5 @@
+//go:build linux
+
 package cli_test
 
 // Plex Home users through every command (issue #22), as the real binary against

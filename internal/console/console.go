@@ -1,10 +1,12 @@
-// Package console gives the Windows GUI-subsystem build a terminal's output when it runs a
-// command. The release .exe is linked with -H=windowsgui so a double-click opens no console
-// window; the price is that Windows starts it without standard handles, and `plexlink token`
-// typed in cmd.exe or PowerShell would print nothing. AttachParent attaches to the console of
-// the process that started it (the shell) and points stdout and stderr there, but only those
-// that are not already redirected: `plexlink token > f`, `| clip` and `$(plexlink token)` keep
-// their file or pipe. Elsewhere, and without a parent console (Explorer), it does nothing.
+// Package console gives the Windows desktop app ("Plex Link.exe", GUI subsystem) a
+// terminal's output when it is run with arguments in a shell. It is linked with
+// -H=windowsgui so a double-click or the login start opens no console window; the price is
+// that Windows starts it without standard handles, and `"Plex Link.exe" --version` typed in
+// cmd.exe or PowerShell would print nothing. AttachParent attaches to the console of the
+// process that started it (the shell) and points stdout and stderr there, but only those
+// that are not already redirected (`> f`, `| clip` keep their file or pipe). Elsewhere, and
+// without a parent console (Explorer), it does nothing. The command line, plexlink.exe, is a
+// console program and needs none of this.
 package console
 
 // Stream is what AttachParent found on one standard handle.

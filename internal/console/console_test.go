@@ -14,7 +14,7 @@ func TestPlan(t *testing.T) {
 		attach, reOut, reErr bool
 	}{
 		{"typed in a console: both missing", Missing, Missing, true, true, true},
-		{"stdout piped (| clip, $(plexlink token))", Redirected, Missing, true, false, true},
+		{"stdout piped (| clip, or captured by PowerShell)", Redirected, Missing, true, false, true},
 		{"stderr redirected (2> log)", Missing, Redirected, true, true, false},
 		{"both redirected (script, or Wine's pipes)", Redirected, Redirected, false, false, false},
 	} {

@@ -14,9 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"codeberg.org/plexlink/plexlink/internal/console/conscreen"
 )
 
 // The mechanism, on Windows (packaging/windows/winetest runs this under Wine): a child with
@@ -26,12 +27,6 @@ import (
 
 const childEnv = "PLEXLINK_CONSOLE_TEST_CHILD"
 
-var (
-	procAllocConsole   = kernel32.NewProc("AllocConsole")
-	procFreeConsole    = kernel32.NewProc("FreeConsole")
-	procReadConsoleOut = kernel32.NewProc("ReadConsoleOutputCharacterW")
-)
-
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode, os.Getenv(childEnv+"_MARK")))
@@ -39,7 +34,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// child plays the GUI-subsystem plexlink.exe: its standard handles are whatever mode says,
+// child plays the GUI-subsystem "Plex Link.exe": its standard handles are whatever mode says,
 // then AttachParent runs and both streams are written to.
 func child(mode, mark string) int {
 	_ = windows.SetStdHandle(windows.STD_ERROR_HANDLE, 0)
@@ -63,51 +58,22 @@ func child(mode, mark string) int {
 	return 3
 }
 
-// ownConsole makes sure this process has a console whose screen can be read back. Under Wine
-// a test started through pipes has none usable until it frees and allocates one (which needs
-// DISPLAY there: Wine's conhost is a window).
+// ownConsole makes sure this process has a console whose screen can be read back.
 func ownConsole(t *testing.T) {
 	t.Helper()
-	if screen(t) != "" {
-		return
-	}
-	if r, _, _ := procAllocConsole.Call(); r == 0 {
-		procFreeConsole.Call()
-		if r, _, err := procAllocConsole.Call(); r == 0 {
-			t.Fatalf("AllocConsole: %v (under Wine the console needs DISPLAY)", err)
-		}
-	}
-	if screen(t) == "" {
-		t.Fatal("a new console's screen buffer cannot be read")
+	if err := conscreen.Own(); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// screen returns the text of this process's console screen buffer, "" when there is none.
+// screen returns the text of this process's console screen buffer.
 func screen(t *testing.T) string {
 	t.Helper()
-	name, _ := windows.UTF16PtrFromString("CONOUT$")
-	h, err := windows.CreateFile(name, windows.GENERIC_READ|windows.GENERIC_WRITE,
-		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, nil, windows.OPEN_EXISTING, 0, 0)
+	s, err := conscreen.Read()
 	if err != nil {
-		return ""
+		t.Fatal(err)
 	}
-	defer windows.CloseHandle(h)
-	var info windows.ConsoleScreenBufferInfo
-	if err := windows.GetConsoleScreenBufferInfo(h, &info); err != nil {
-		return ""
-	}
-	n := int(info.Size.X) * int(info.Size.Y)
-	if n <= 0 {
-		return ""
-	}
-	buf := make([]uint16, n)
-	var got uint32
-	r, _, err := procReadConsoleOut.Call(uintptr(h), uintptr(unsafe.Pointer(&buf[0])), uintptr(n), 0,
-		uintptr(unsafe.Pointer(&got)))
-	if r == 0 {
-		t.Fatalf("ReadConsoleOutputCharacterW: %v", err)
-	}
-	return " " + syscall.UTF16ToString(buf[:got]) // never "" for a readable console
+	return s
 }
 
 func runChild(t *testing.T, mode string, stdout *bytes.Buffer) string {

@@ -31,7 +31,7 @@ type statusJSON struct {
 // be a token.
 func (w *world) cmd(t *testing.T, env []string, wantCode int, args ...string) result {
 	t.Helper()
-	res := w.wine(env, 2*time.Minute, w.exe, args...)
+	res := w.wine(env, 2*time.Minute, w.cli, args...)
 	if res.err != nil {
 		t.Fatalf("plexlink.exe %s: %v\n%s", strings.Join(args, " "), res.err, w.logTail())
 	}
@@ -60,7 +60,7 @@ func (w *world) status(t *testing.T, env []string, wantCode int) statusJSON {
 // returns the finished process.
 func (w *world) link(t *testing.T, env []string, approve func(code string) error) result {
 	t.Helper()
-	p, err := w.start(env, "wine", w.exe, "link", "--no-browser")
+	p, err := w.start(env, "wine", w.cli, "link", "--no-browser")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func (w *world) sameCredential(t *testing.T, env []string, service string) strin
 	return tok
 }
 
-// TestCLIFlow is the command-line flow of issue 15 through the release .exe, against the
+// TestCLIFlow is the command-line flow of issue 15 through the release plexlink.exe, against the
 // Linux `plexlink fake-server` on loopback.
 func TestCLIFlow(t *testing.T) {
 	w := shared(t)
@@ -145,6 +145,7 @@ func TestCLIFlow(t *testing.T) {
 	}
 
 	w.handOff(t, env, service, tok)
+	w.consoleProgram(t, env)
 
 	res = w.cmd(t, env, 0, "unlink")
 	if !strings.Contains(res.stdout, "Unlinked") {
@@ -278,7 +279,7 @@ func TestCLICorruptedAnswers(t *testing.T) {
 
 	// Row 10: the HTML page on 5 polls in a row ends the link; the stored token stays.
 	srv.FailNext(plextvtest.RoutePin, 5, html)
-	p, err := w.start(env, "wine", w.exe, "link", "--no-browser")
+	p, err := w.start(env, "wine", w.cli, "link", "--no-browser")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -205,7 +205,7 @@ func (d *desk) waitRegistry(want bool) string {
 	}
 }
 
-// TestWindowLinkAndStartAtLogin starts the release .exe with no arguments under Xvfb, clicks
+// TestWindowLinkAndStartAtLogin starts the release "Plex Link.exe" with no arguments under Xvfb, clicks
 // "Link Plex account", approves the code the app opened in the (fake) browser, checks the
 // Credential Manager and a screenshot of the linked window, then ticks and unticks "Start at
 // login" and reads the Run value with `wine reg query` each time.
@@ -223,7 +223,7 @@ func TestWindowLinkAndStartAtLogin(t *testing.T) {
 	}
 
 	d := &desk{t: t, w: w, x: x}
-	app, err := w.start(env, "wine", w.exe)
+	app, err := w.start(env, "wine", w.app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestWindowLinkAndStartAtLogin(t *testing.T) {
 	if err != nil {
 		d.fatal("%v", err)
 	}
-	t.Logf("wine: plexlink.exe start → window %q visible: %v", windowTitle, time.Since(app.started).Round(time.Millisecond))
+	t.Logf("wine: Plex Link.exe start → window %q visible: %v", windowTitle, time.Since(app.started).Round(time.Millisecond))
 	r := d.geometry()
 
 	var bx, by int
@@ -293,8 +293,8 @@ func TestWindowLinkAndStartAtLogin(t *testing.T) {
 
 	d.click(cx, cy, "Start at login")
 	v := d.waitRegistry(true)
-	if !strings.HasPrefix(v, `"`) || !strings.Contains(v, filepath.Base(w.exe)+`"`) || !strings.HasSuffix(v, " --background") {
-		d.fatal("the Run value is %q, want \"<path of %s>\" --background", v, filepath.Base(w.exe))
+	if want := `"` + winPath(w.app) + `" --background`; !strings.EqualFold(v, want) {
+		d.fatal("the Run value is %q, want %q (the desktop app, not the command line)", v, want)
 	}
 	t.Logf("wine: Start at login on → HKCU\\...\\Run \"Plex Link\" = %s", v)
 	d.x.Screenshot(t, "autostart-on")

@@ -41,7 +41,8 @@ func TestMain(m *testing.M) {
 type world struct {
 	dir     string // everything this run writes: the prefix, the builds
 	prefix  string // WINEPREFIX
-	exe     string // the release plexlink.exe, built by packaging/windows.sh
+	cli     string // the release plexlink.exe (the command line), built by packaging/windows.sh
+	app     string // the release "Plex Link.exe" (the desktop app), beside it
 	helper  string // credhelper.exe
 	console string // the internal/console Windows test binary
 	server  *exec.Cmd
@@ -136,7 +137,7 @@ func setUp() (*world, error) {
 			took[i] = time.Since(t0)
 		}()
 	}
-	step(0, func() (err error) { w.exe, err = buildRelease(root, dir); return })
+	step(0, func() (err error) { w.cli, w.app, err = buildRelease(root, dir); return })
 	step(1, func() (err error) {
 		w.helper = filepath.Join(dir, "credhelper.exe")
 		return goBuild(root, "build", "-o", w.helper, "./packaging/windows/winetest/credhelper")
@@ -152,8 +153,8 @@ func setUp() (*world, error) {
 	}
 	w.times = append(w.times,
 		fmt.Sprintf("wine: %s; prefix %s", w.wineVersion, w.prefix),
-		fmt.Sprintf("wine: release .exe %s (packaging/windows.sh; %s=%q) ready in %v",
-			filepath.Base(w.exe), distEnv, os.Getenv(distEnv), took[0].Round(time.Millisecond)),
+		fmt.Sprintf("wine: release %s and %s (packaging/windows.sh; %s=%q) ready in %v",
+			filepath.Base(w.cli), filepath.Base(w.app), distEnv, os.Getenv(distEnv), took[0].Round(time.Millisecond)),
 		fmt.Sprintf("wine: credhelper.exe %v, console.test.exe %v", took[1].Round(time.Millisecond), took[2].Round(time.Millisecond)),
 		fmt.Sprintf("wine: wineboot -i (new prefix) in %v", took[3].Round(time.Millisecond)))
 
@@ -166,31 +167,33 @@ func setUp() (*world, error) {
 	return w, nil
 }
 
-// distEnv names a directory where packaging/windows.sh already built the .exe: `make test`
-// builds it before the tests, so that the cold cgo cross-compile (minutes) does not compete
-// with the other packages' tests for the CPU.
+// distEnv names a directory where packaging/windows.sh already built the two programs:
+// `make test` builds them before the tests, so that the cold cgo cross-compile (minutes)
+// does not compete with the other packages' tests for the CPU.
 const distEnv = "PLEXLINK_WINDOWS_DIST"
 
 // buildRelease runs packaging/windows.sh, the script `make package` uses, into dir: the same
-// flags, icon, version info and manifest as the shipped .exe, and its PE check. With
-// $PLEXLINK_WINDOWS_DIST set it takes the .exe the script built there instead.
-func buildRelease(root, dir string) (string, error) {
+// flags, icons, version info and manifests as the shipped programs, and their PE checks.
+// With $PLEXLINK_WINDOWS_DIST set it takes what the script built there instead. It returns
+// the paths of plexlink.exe (the command line) and "Plex Link.exe" (the desktop app).
+func buildRelease(root, dir string) (cli, app string, err error) {
 	dist, out := os.Getenv(distEnv), []byte(nil)
 	if dist == "" {
 		dist = filepath.Join(dir, "dist")
 		cmd := exec.Command("bash", filepath.Join(root, "packaging", "windows.sh"))
 		cmd.Dir = root
 		cmd.Env = append(append([]string(nil), buildEnv...), "DIST="+dist)
-		var err error
 		if out, err = cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("packaging/windows.sh: %w\n%s", err, out)
+			return "", "", fmt.Errorf("packaging/windows.sh: %w\n%s", err, out)
 		}
 	}
-	exes, _ := filepath.Glob(filepath.Join(dist, "plexlink-*-windows-amd64.exe"))
-	if len(exes) != 1 {
-		return "", fmt.Errorf("packaging/windows.sh built %q in %s, want one plexlink-*-windows-amd64.exe\n%s", exes, dist, out)
+	cli, app = filepath.Join(dist, "windows", "plexlink.exe"), filepath.Join(dist, "windows", "Plex Link.exe")
+	for _, p := range []string{cli, app} {
+		if _, err := os.Stat(p); err != nil {
+			return "", "", fmt.Errorf("packaging/windows.sh did not build %s: %w\n%s", p, err, out)
+		}
 	}
-	return exes[0], nil
+	return cli, app, nil
 }
 
 // goBuild cross-compiles a cgo-free Windows program or test binary.

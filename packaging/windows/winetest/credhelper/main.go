@@ -11,6 +11,8 @@
 //	                                 PLEXLINK_EXEC=<value>, one a line; exits 3 (what
 //	                                 `plexlink exec` hands a Windows program, and its exit code)
 //	credhelper clip-secret         → the tray's secret clipboard, read back (see clip.go)
+//	credhelper console-run LINE    → `cmd /c LINE` in a console window: its exit status and
+//	                                 what the console shows (see console.go)
 package main
 
 import (
@@ -73,8 +75,13 @@ func main() {
 			fmt.Fprintln(os.Stderr, "credhelper:", err)
 			os.Exit(1)
 		}
+	case len(os.Args) == 3 && os.Args[1] == "console-run":
+		if err := consoleRun(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "credhelper:", err)
+			os.Exit(1)
+		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET | env-report | clip-secret")
+		fmt.Fprintln(os.Stderr, "usage: credhelper ping | cred-sha256 TARGET | env-report | clip-secret | console-run LINE")
 		os.Exit(2)
 	}
 }
