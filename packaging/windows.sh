@@ -76,3 +76,6 @@ resources . "Plex Link.exe" "Plex Link" ""
   $GO build -ldflags "-H=windowsgui -s -w $LDFLAGS_VERSION" -o "$app" .)
 (cd "$ROOT" && $GO run ./packaging/windows/pecheck -subsystem gui "$app")
 built "$app"
+
+# The per-user installer from the two programs (packaging/windows/installer.nsi).
+WINDIR="$out" "$ROOT/packaging/windows-installer.sh"

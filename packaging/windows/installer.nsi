@@ -12,7 +12,9 @@
 ; Defines passed by the script: VERSION (x.y.z), VERSION4 (x.y.z.b), SRC (the folder with
 ; both .exe, README.md, LICENSE), ICON (.ico), OUTFILE.
 
-Unicode true
+; A 64-bit installer, like the programs it installs (both are windows/amd64): it also runs
+; under a Wine without its 32-bit half, as in make test.
+Target amd64-unicode
 RequestExecutionLevel user
 SetCompressor /SOLID lzma
 ManifestDPIAware true

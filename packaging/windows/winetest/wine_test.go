@@ -471,24 +471,10 @@ func winPath(path string) string { return "Z:" + strings.ReplaceAll(path, "/", `
 // hashOf names a secret the way credhelper does, so the two can be compared unprinted.
 func hashOf(secret string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(secret))) }
 
-// registryRun reads the "Plex Link" value of HKCU\...\Run with `wine reg query`: its data, or
-// "" when there is none.
+// registryRun reads the "Plex Link" value of HKCU\...\Run: its data, or "" when there is none.
 func (w *world) registryRun(t *testing.T) string {
 	t.Helper()
-	res := w.wine(nil, time.Minute, "reg", "query", `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, "/v", "Plex Link")
-	if res.err != nil {
-		t.Fatalf("wine reg query: %v", res.err)
-	}
-	if res.code != 0 {
-		return ""
-	}
-	for _, line := range strings.Split(res.stdout, "\n") {
-		if _, data, ok := strings.Cut(line, "REG_SZ"); ok {
-			return strings.TrimSpace(data)
-		}
-	}
-	t.Fatalf("wine reg query exited 0 without a REG_SZ line:\n%s", res.output())
-	return ""
+	return w.regValue(t, `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, "Plex Link")
 }
 
 // logTail is the end of the app's own log (the Windows build logs to
