@@ -132,8 +132,9 @@ func TestWindowsNamesAgree(t *testing.T) {
 	for file, wants := range map[string][]string{
 		"windows.sh": {`out="$DIST/windows"`, `cli="$out/plexlink.exe"`, `app="$out/Plex Link.exe"`,
 			"-subsystem console \"$cli\"", "-subsystem gui \"$app\""},
-		"../.github/workflows/ci.yml": {"-subsystem console dist/windows/plexlink.exe",
-			`-subsystem gui "dist/windows/Plex Link.exe"`, "dist/windows/plexlink.exe version"},
+		"../.github/workflows/ci.yml": {"-subsystem console test-artifacts/dist/windows/plexlink.exe",
+			`-subsystem gui "test-artifacts/dist/windows/Plex Link.exe"`, "dist/windows/plexlink.exe version"},
+		"windows/installer.nsi":       {`"${SRC}\plexlink.exe"`, `"${SRC}\${APPNAME}.exe"`, `!define APPNAME "Plex Link"`},
 		"windows/winetest/wine_test.go": {`filepath.Join(dist, "windows", "plexlink.exe"), filepath.Join(dist, "windows", "Plex Link.exe")`},
 		"../internal/cli/demo.go":       {`"Plex Link.exe"`},
 	} {
