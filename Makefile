@@ -62,7 +62,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 # Everything: vet, gofmt, every package once, and every test with the race detector. The
-# tests start their own dbus-daemon, gnome-keyring-daemon and Xvfb (see internal/testenv);
+# tests start their own dbus-daemon, gnome-keyring-daemon and Xvfb (see internal/tests/session and display);
 # with CI set, a missing component is a failure, never a skip. Every artifact is built once,
 # first, by packaging/package.sh as `make package` does, into test-artifacts/dist: the Wine
 # tests run its Windows programs and installer, deb-smoke installs its .debs into a clean
@@ -93,7 +93,7 @@ fuzz:
 
 # Reruns the reliability suite and rewrites docs/RELIABILITY.md from its results.
 reliability-doc: deps-test
-	PLEXLINK_UPDATE_DOCS=1 $(GO) test -race -count=1 -run TestFaultMatrix ./internal/reliability/
+	PLEXLINK_UPDATE_DOCS=1 $(GO) test -race -count=1 -run TestFaultMatrix ./internal/tests/reliability/
 
 clean:
 	rm -f $(BIN) $(DESKTOP_BIN)

@@ -19,7 +19,7 @@ import (
 const actionlintModule = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 
 // need reports a missing tool: a failure in CI, a skip elsewhere.
-// (Not testenv.Require: testenv is Linux-only, and these tests also run in the macOS and
+// (Not session.Require: internal/tests/session is Linux-only, and these tests also run in the macOS and
 // Windows CI jobs.)
 func need(t *testing.T, tool, pkg string) string {
 	t.Helper()

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 	"github.com/google/uuid"
 )
 
@@ -284,7 +284,7 @@ func TestUnreadableConfigRecovery(t *testing.T) {
 }
 
 func TestTokenNeverInConfigDir(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	path, err := DefaultConfigPath()
 	if err != nil || !strings.HasPrefix(path, s.Home) {
 		t.Fatalf("config path %q (%v) is not inside the test HOME", path, err)

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 func TestKeychainRoundTrip(t *testing.T) {
-	testenv.Shared(t)
+	session.Shared(t)
 	k := keychainFor(t)
 	if _, err := k.Load(); !errors.Is(err, ErrNotLinked) {
 		t.Fatalf("Load with nothing stored: %v, want ErrNotLinked", err)
@@ -51,7 +51,7 @@ func TestKeychainRoundTrip(t *testing.T) {
 }
 
 func TestKeychainRefusesEmptyToken(t *testing.T) {
-	testenv.Shared(t)
+	session.Shared(t)
 	k := keychainFor(t)
 	if err := k.Save("kept-token"); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func TestKeychainRefusesEmptyToken(t *testing.T) {
 }
 
 func TestSecretToolReadsWhatWeStore(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	k := keychainFor(t)
 	const tok = "xYz-0123456789abcdefGH"
 	if err := k.Save(tok); err != nil {
@@ -82,7 +82,7 @@ func TestSecretToolReadsWhatWeStore(t *testing.T) {
 }
 
 func TestWeReadWhatSecretToolStores(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	k := keychainFor(t)
 	err := s.SecretToolStore(k.Service, KeyringUser, "stored-by-secret-tool")
 	requireTool(t, err)
@@ -115,15 +115,15 @@ func TestWeReadWhatSecretToolStores(t *testing.T) {
 // test's business.
 func requireTool(t *testing.T, err error) {
 	t.Helper()
-	if errors.Is(err, testenv.ErrMissing) {
-		testenv.Require(t, err)
+	if errors.Is(err, session.ErrMissing) {
+		session.Require(t, err)
 	}
 }
 
 // lockFor locks the login collection for the rest of the test. With hang set, a GUI
 // prompter that never answers is installed first, so unlocking blocks like an ignored
 // dialog; without it gnome-keyring finds no prompter and refuses at once.
-func lockFor(t *testing.T, s *testenv.Session, hang bool) {
+func lockFor(t *testing.T, s *session.Session, hang bool) {
 	t.Helper()
 	if hang {
 		release, err := s.HangPrompts()
@@ -143,7 +143,7 @@ func lockFor(t *testing.T, s *testenv.Session, hang bool) {
 }
 
 func TestLockedCollectionIsUnavailableNotAHang(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	for _, tc := range []struct {
 		name string
 		hang bool
@@ -184,7 +184,7 @@ func TestLockedCollectionIsUnavailableNotAHang(t *testing.T) {
 // At storage level, a failed relink is a Save that fails after a good one: the old token
 // must still be there once the keychain works again.
 func TestFailedSaveKeepsOldToken(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	for _, hang := range []bool{false, true} {
 		t.Run(fmt.Sprintf("hang=%v", hang), func(t *testing.T) {
 			k := keychainFor(t)
@@ -222,7 +222,7 @@ func TestFailedSaveKeepsOldToken(t *testing.T) {
 }
 
 func TestNoSecretServiceIsUnavailable(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	k := keychainFor(t)
 	if err := k.Save("while-running"); err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestNoSecretServiceIsUnavailable(t *testing.T) {
 }
 
 func TestBusAddressPointingAtNothingIsUnavailable(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	nowhere := "unix:path=" + filepath.Join(t.TempDir(), "no-bus-here")
 	// godbus keeps one process-wide session connection, so this runs in a fresh process.
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -296,7 +296,7 @@ func TestFixHintPerPlatform(t *testing.T) {
 // A tool's token is its own Secret Service item (username tool:NAME) beside the account's:
 // storing or deleting one never touches the other.
 func TestToolItemIsSeparate(t *testing.T) {
-	s := testenv.Shared(t)
+	s := session.Shared(t)
 	k := keychainFor(t)
 	tool := NewToolKeychain(k.Service, "kometa")
 	if err := k.Save("account-token-1234"); err != nil {
@@ -358,7 +358,7 @@ func TestMemoryStore(t *testing.T) {
 }
 
 func TestKeychainTimings(t *testing.T) {
-	testenv.Shared(t)
+	session.Shared(t)
 	if testing.Short() {
 		t.Skip("timing run skipped in -short mode")
 	}

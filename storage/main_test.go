@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // helperEnv selects a helper mode when the test binary is re-executed as a child process.
@@ -19,7 +19,7 @@ const helperEnv = "PLEXLINK_STORAGE_TEST_HELPER"
 func TestMain(m *testing.M) {
 	switch os.Getenv(helperEnv) {
 	case "":
-		os.Exit(testenv.Main(m))
+		os.Exit(session.Main(m))
 	case "config-increment":
 		n, _ := strconv.Atoi(os.Getenv("HELPER_N"))
 		if err := increment(OpenConfig(os.Getenv("HELPER_PATH")), n); err != nil {

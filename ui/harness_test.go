@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"codeberg.org/plexlink/plexlink/internal/account"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // recApp is the Fyne test app with notifications recorded so tests can inspect them.
@@ -30,7 +30,7 @@ type harness struct {
 	c       *Controller
 	app     *recApp
 	queue   chan func()
-	logs    *testenv.SyncBuffer
+	logs    *session.SyncBuffer
 	opened  chan string // URLs the controller asked the browser to open
 	openErr error
 }
@@ -38,7 +38,7 @@ type harness struct {
 func newHarness(t *testing.T, b account.Backend, tweak func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, app: &recApp{App: test.NewTempApp(t)}, queue: make(chan func(), 1024),
-		logs: &testenv.SyncBuffer{}, opened: make(chan string, 16)}
+		logs: &session.SyncBuffer{}, opened: make(chan string, 16)}
 	o := Options{Backend: b}
 	o.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o.OpenURL = func(u string) error {

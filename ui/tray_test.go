@@ -13,7 +13,7 @@ import (
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/app"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 	"codeberg.org/plexlink/plexlink/internal/tray"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
@@ -85,7 +85,7 @@ func TestTrayDrivesWindowOverPipes(t *testing.T) {
 			notes = append(notes, body)
 			mu.Unlock()
 		},
-		Logger: slog.New(slog.NewTextHandler(&testenv.SyncBuffer{}, nil)),
+		Logger: slog.New(slog.NewTextHandler(&session.SyncBuffer{}, nil)),
 	}, nil)
 	tr.Start()
 	t.Cleanup(tr.Shutdown)

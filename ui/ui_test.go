@@ -19,7 +19,7 @@ import (
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/app"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
@@ -60,7 +60,7 @@ func (s *stack) token(t *testing.T) string {
 func sameToken(t *testing.T, what, got, want string) {
 	t.Helper()
 	if got != want {
-		t.Errorf("%s: token is %s, want %s", what, testenv.Fingerprint(got), testenv.Fingerprint(want))
+		t.Errorf("%s: token is %s, want %s", what, session.Fingerprint(got), session.Fingerprint(want))
 	}
 }
 
@@ -301,7 +301,7 @@ func TestUnlinkAsksThenEmptiesStore(t *testing.T) {
 	test.Tap(h.dialogButton(ButtonUnlink))
 	h.pump("not linked", h.phase(NotLinked))
 	if tok := s.token(t); tok != "" {
-		t.Errorf("store still holds a token (%s)", testenv.Fingerprint(tok))
+		t.Errorf("store still holds a token (%s)", session.Fingerprint(tok))
 	}
 	if n := s.srv.Count(plextvtest.RouteSignOut); n != 1 {
 		t.Errorf("%d sign-outs, want 1", n)
@@ -575,13 +575,13 @@ func TestParentGoneQuits(t *testing.T) {
 type parentPipes struct {
 	parent *app.Parent
 	w      *io.PipeWriter
-	events *testenv.SyncBuffer
+	events *session.SyncBuffer
 }
 
 func newParentPipes(t *testing.T, start string) *parentPipes {
 	r, w := io.Pipe()
 	t.Cleanup(func() { w.Close() })
-	p := &parentPipes{w: w, events: &testenv.SyncBuffer{}}
+	p := &parentPipes{w: w, events: &session.SyncBuffer{}}
 	p.parent = &app.Parent{Start: start, Commands: r, Events: p.events}
 	return p
 }

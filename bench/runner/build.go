@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // preSplit is the commit whose binary the exec row compares the command line with: the
@@ -82,7 +82,7 @@ func build(root, dir, before string) (programs, error) {
 		// mostly the binary's own pages: measured alone, a tray from the linker's file was
 		// 21.4 MiB, from a copy 13.0 MiB (in a full bench run, where other processes used the
 		// file first, 21.5 → 20.1 MiB). Every program gets the same treatment.
-		if err := testenv.InstallCopy(t.out); err != nil {
+		if err := session.InstallCopy(t.out); err != nil {
 			return p, err
 		}
 	}

@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // fakePlex is the fake plex.tv on loopback with a log of every request it received, so the
 // benchmark can count polls and idle requests without trusting the app's own account.
 type fakePlex struct {
 	*plextvtest.Fake
-	approver testenv.FakeServer // PUT /pins/link over HTTP, as the plex.tv/link page does
+	approver session.FakeServer // PUT /pins/link over HTTP, as the plex.tv/link page does
 	srv      *http.Server
 
 	mu  sync.Mutex
@@ -36,7 +36,7 @@ func startFake() (*fakePlex, error) {
 	}
 	f := &fakePlex{Fake: plextvtest.New(plextvtest.WithUsername("bench-user"))}
 	base := "http://" + ln.Addr().String()
-	f.approver = testenv.FakeServer{APIURL: base + "/api/v2", LinkURL: base + "/link", AccountToken: f.AccountToken()}
+	f.approver = session.FakeServer{APIURL: base + "/api/v2", LinkURL: base + "/link", AccountToken: f.AccountToken()}
 	f.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.log = append(f.log, request{time.Now(), r.Method, r.URL.Path})

@@ -8,7 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/display"
+	"codeberg.org/plexlink/plexlink/internal/tests/traydriver"
 )
 
 // Phases of one GUI run, measured from the moments named.
@@ -25,7 +26,7 @@ type guiApp struct {
 	bin    string
 	title  string // anchored xdotool pattern
 	env    []string
-	x      *testenv.Display
+	x      *display.Display
 	fake   *fakePlex // nil: the app talks to no server
 	linked bool      // expects the start-up health check
 }
@@ -133,14 +134,14 @@ func isHealthCheck(r request) bool { return r.path == "/api/v2/user" || r.path =
 // rssMiB is the resident memory of pid's whole process tree (plexlink's window is a child
 // of its tray process while it is open).
 func rssMiB(pid int) (float64, error) {
-	kib, err := testenv.TreeRSSKiB(pid)
+	kib, err := display.TreeRSSKiB(pid)
 	return float64(kib) / 1024, err
 }
 
 // cpuTime is utime+stime over pid's process tree from /proc (clock ticks of 10 ms: USER_HZ
 // is 100 on every Linux architecture Go supports).
 func cpuTime(pid int) (time.Duration, error) {
-	ticks, err := testenv.TreeCPUTicks(pid)
+	ticks, err := display.TreeCPUTicks(pid)
 	return time.Duration(ticks) * clockTick, err
 }
 
@@ -154,7 +155,7 @@ type bgSample struct {
 // runBackground starts a like a login start (--background: no window ever), lets it settle
 // and measures it idle in the tray; then it clicks Open Plex Link in the tray menu (over
 // dbusmenu, as a tray host does), times the window, closes it and reads the memory 8 s later.
-func runBackground(a *guiApp, watcher *testenv.Watcher, bus string) (bs bgSample, err error) {
+func runBackground(a *guiApp, watcher *traydriver.Watcher, bus string) (bs bgSample, err error) {
 	s, app, err := idleBackground(a)
 	bs.guiSample = s
 	if err != nil {
@@ -168,7 +169,7 @@ func runBackground(a *guiApp, watcher *testenv.Watcher, bus string) (bs bgSample
 	if err != nil {
 		return fail("%v", err)
 	}
-	tray, err := testenv.OpenTray(bus, item)
+	tray, err := traydriver.OpenTray(bus, item)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -196,12 +197,12 @@ func runBackground(a *guiApp, watcher *testenv.Watcher, bus string) (bs bgSample
 	return bs, nil
 }
 
-func idleBackground(a *guiApp) (s guiSample, app *testenv.App, err error) {
-	app, err = testenv.StartApp(a.bin, a.env, "--background")
+func idleBackground(a *guiApp) (s guiSample, app *display.App, err error) {
+	app, err = display.StartApp(a.bin, a.env, "--background")
 	if err != nil {
 		return s, nil, err
 	}
-	fail := func(err error) (guiSample, *testenv.App, error) {
+	fail := func(err error) (guiSample, *display.App, error) {
 		app.Stop()
 		return s, nil, fmt.Errorf("%s --background: %v\n%s", a.name, err, app.Output())
 	}
@@ -252,9 +253,9 @@ var displayRetries atomic.Int32
 // fails to open a display whose Xvfb is running and whose socket exists (other test suites
 // start and stop Xvfb servers at the same time); such a start is repeated, twice at most,
 // and counted in the report.
-func startVisible(a *guiApp) (*testenv.App, string, error) {
+func startVisible(a *guiApp) (*display.App, string, error) {
 	for attempt := 0; ; attempt++ {
-		app, err := testenv.StartApp(a.bin, a.env)
+		app, err := display.StartApp(a.bin, a.env)
 		if err != nil {
 			return nil, "", err
 		}
@@ -274,8 +275,8 @@ func startVisible(a *guiApp) (*testenv.App, string, error) {
 
 // displayCheck explains a failure to open the display: on this shared machine something
 // else once removed the server's socket while Xvfb kept running.
-func displayCheck(x *testenv.Display) string {
+func displayCheck(x *display.Display) string {
 	sock := "/tmp/.X11-unix/X" + strings.TrimPrefix(x.Name, ":")
 	_, err := os.Stat(sock)
-	return fmt.Sprintf(" [Xvfb %s running: %v; %s exists: %v]", x.Name, testenv.Alive(x.Pid), sock, err == nil)
+	return fmt.Sprintf(" [Xvfb %s running: %v; %s exists: %v]", x.Name, display.Alive(x.Pid), sock, err == nil)
 }

@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/display"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
+	"codeberg.org/plexlink/plexlink/internal/tests/traydriver"
 	"codeberg.org/plexlink/plexlink/storage"
 )
 
@@ -60,7 +62,7 @@ func logf(format string, args ...any) {
 }
 
 func run(o options) error {
-	root, err := testenv.RepoRoot()
+	root, err := session.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -87,13 +89,13 @@ func run(o options) error {
 		}
 	}
 
-	sess, err := testenv.StartSession()
+	sess, err := session.StartSession()
 	if err != nil {
 		return err
 	}
 	defer sess.Stop()
 	sess.Apply() // the benchmark reads the keychain in-process to time the link
-	watcher, err := testenv.StartWatcher(sess.BusAddress)
+	watcher, err := traydriver.StartWatcher(sess.BusAddress)
 	if err != nil {
 		return err
 	}
@@ -175,7 +177,7 @@ func run(o options) error {
 		{name: "plexlink-desktop (not linked)", bin: progs.desktop, title: "^Plex Link$", env: envFor(unlinkedService, fakeU), fake: fakeU},
 	}
 	for _, a := range apps {
-		x, err := testenv.StartXvfb()
+		x, err := display.StartXvfb()
 		if err != nil {
 			return err
 		}
@@ -185,7 +187,7 @@ func run(o options) error {
 	}
 	if o.startup > 0 {
 		for _, e := range strings.FieldsFunc(o.extra, func(r rune) bool { return r == ',' }) {
-			x, err := testenv.StartXvfb()
+			x, err := display.StartXvfb()
 			if err != nil {
 				return err
 			}

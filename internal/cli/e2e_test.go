@@ -5,7 +5,7 @@ package cli_test
 // End-to-end tests of the command line: the real plexlink binary, run with os/exec against
 // `plexlink fake-server` on loopback, inside a private D-Bus session with a real
 // gnome-keyring, with a fake xdg-open first on PATH that records the URL it was asked to open.
-// They need internal/testenv, which is Linux-only; inprocess_test.go is the layer that runs
+// They need internal/tests/session, which is Linux-only; inprocess_test.go is the layer that runs
 // on every system.
 
 import (
@@ -20,24 +20,24 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // world is one test's environment: the shared keychain session, a fresh keyring service and
 // config dir, a fake xdg-open, and the fake plex.tv.
 type world struct {
 	t       *testing.T
-	sess    *testenv.Session
-	fake    *testenv.FakeServer
-	browser *testenv.FakeBrowser
+	sess    *session.Session
+	fake    *session.FakeServer
+	browser *session.FakeBrowser
 	service string
 	env     []string
 }
 
 func newWorld(t *testing.T, fakeArgs ...string) *world {
 	t.Helper()
-	sess := testenv.Shared(t)
-	w := &world{t: t, sess: sess, fake: testenv.StartFakeServer(t, testenv.Binary(t), fakeArgs...), browser: testenv.NewFakeBrowser(t)}
+	sess := session.Shared(t)
+	w := &world{t: t, sess: sess, fake: session.StartFakeServer(t, session.Binary(t), fakeArgs...), browser: session.NewFakeBrowser(t)}
 	w.service = "plexlink-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	dir := t.TempDir()
 	w.env = sess.EnvWith(
@@ -60,7 +60,7 @@ type result struct {
 }
 
 func (w *world) command(args ...string) *exec.Cmd {
-	cmd := exec.Command(testenv.Binary(w.t), args...)
+	cmd := exec.Command(session.Binary(w.t), args...)
 	cmd.Env = w.env
 	return cmd
 }
@@ -194,7 +194,7 @@ func TestLinkStatusTokenUnlink(t *testing.T) {
 		t.Fatalf("token: exit %d, stderr %q", tok.code, tok.stderr)
 	}
 	if tok.stdout != stored+"\n" {
-		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", testenv.Fingerprint(strings.TrimSuffix(tok.stdout, "\n")), testenv.Fingerprint(stored))
+		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", session.Fingerprint(strings.TrimSuffix(tok.stdout, "\n")), session.Fingerprint(stored))
 	}
 
 	st := w.run("status")
@@ -302,7 +302,7 @@ func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
 	}
 	now, ok := w.keychain()
 	if !ok || now != old {
-		t.Fatalf("Ctrl-C during relink changed the stored token: %s → %s", testenv.Fingerprint(old), testenv.Fingerprint(now))
+		t.Fatalf("Ctrl-C during relink changed the stored token: %s → %s", session.Fingerprint(old), session.Fingerprint(now))
 	}
 }
 
@@ -337,7 +337,7 @@ func TestTokenWithoutDisplayIsClean(t *testing.T) {
 			t.Fatalf("LANG=%s token: %v %s", lang, err, errb.String())
 		}
 		if out.String() != stored+"\n" || errb.Len() != 0 {
-			t.Fatalf("LANG=%s token: stdout %s, stderr %q; want only the token", lang, testenv.Fingerprint(out.String()), errb.String())
+			t.Fatalf("LANG=%s token: stdout %s, stderr %q; want only the token", lang, session.Fingerprint(out.String()), errb.String())
 		}
 	}
 }

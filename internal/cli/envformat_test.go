@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // awkward values: quotes of every kind, $, backslashes, spaces, a backtick, a newline.
@@ -72,7 +72,7 @@ func TestEnvFormatsRoundTripInRealShells(t *testing.T) {
 				if sh.tool == "pwsh" {
 					t.Skip("pwsh is not installed (Debian has no package); the quoting is checked where it is")
 				}
-				testenv.RequireTool(t, sh.tool, sh.tool)
+				session.RequireTool(t, sh.tool, sh.tool)
 			}
 			text, err := envFormats[sh.format](sh.values)
 			if err != nil {
@@ -140,7 +140,7 @@ func TestEnvFormatsUnsetStaleVariablesInRealShells(t *testing.T) {
 		{"fish", "fish", []string{`source FILE; for n in (string split ' ' $NAMES); if set -q $n; printf '%s\0' $$n; else; printf '<unset>\0'; end; end`, "fish", "-N", "-c"}},
 	} {
 		t.Run(sh.format, func(t *testing.T) {
-			testenv.RequireTool(t, sh.tool, sh.tool)
+			session.RequireTool(t, sh.tool, sh.tool)
 			text, err := envFormats[sh.format](set)
 			if err != nil {
 				t.Fatal(err)

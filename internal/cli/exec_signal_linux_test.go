@@ -7,23 +7,23 @@ import (
 	"syscall"
 	"testing"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
-// runCounting runs `plexlink exec -- testenv.CountINT…` as set up by prepare and signals it
+// runCounting runs `plexlink exec -- session.CountINT…` as set up by prepare and signals it
 // once the child is ready; it returns the child's last line and plexlink's exit code.
 func runCounting(t *testing.T, w *world, prepare func(*exec.Cmd), signal func(*exec.Cmd)) (string, int) {
 	t.Helper()
-	cmd := w.command(append([]string{"exec", "--"}, testenv.CountINT...)...)
+	cmd := w.command(append([]string{"exec", "--"}, session.CountINT...)...)
 	prepare(cmd)
-	return testenv.RunCountingINT(t, cmd, signal)
+	return session.RunCountingINT(t, cmd, signal)
 }
 
 // A Ctrl-C typed in the terminal reaches the child from the terminal; plexlink must not
 // send it a second one (many tools take a second Ctrl-C as "force quit").
 func TestExecCtrlCInATerminalReachesTheChildOnce(t *testing.T) {
 	w, _ := linkedWorld(t)
-	master, slave := testenv.OpenPty(t)
+	master, slave := session.OpenPty(t)
 	last, code := runCounting(t, w, func(cmd *exec.Cmd) {
 		// plexlink leads a new session whose controlling terminal is the pty, in its
 		// foreground group, as when typed at a shell prompt.

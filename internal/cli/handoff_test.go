@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 func linkedWorld(t *testing.T) (*world, string) {
@@ -230,7 +230,7 @@ done`
 		if err != nil || string(out) != want[tool] {
 			t.Errorf("exec %v with stale variables: %v\n%s\nwant\n%s", flags, err, out, want[tool])
 		}
-		ev := exec.Command("sh", append([]string{"-c", `eval "$("$0" env "$@")" || exit 9; ` + show, testenv.Binary(t)}, flags...)...)
+		ev := exec.Command("sh", append([]string{"-c", `eval "$("$0" env "$@")" || exit 9; ` + show, session.Binary(t)}, flags...)...)
 		ev.Env = append(append([]string(nil), w.env...), stale...)
 		out, err = ev.Output()
 		if err != nil || string(out) != want[tool] {
@@ -240,7 +240,7 @@ done`
 }
 
 func TestExec(t *testing.T) {
-	testenv.RequireTool(t, "curl", "curl")
+	session.RequireTool(t, "curl", "curl")
 	w, _ := linkedWorld(t)
 	check := `test "$PLEXLINK_EXEC" = 1 || exit 11
 case "$(tr '\0' ' ' </proc/$$/cmdline) $(tr '\0' ' ' </proc/$PPID/cmdline)" in *"$PLEX_TOKEN"*) exit 12;; esac

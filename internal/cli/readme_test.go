@@ -24,14 +24,14 @@ import (
 
 	"codeberg.org/plexlink/plexlink/auth"
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // notOffline are README lines that start the desktop app or run until stopped; each says
 // where it is tested instead. Any other line must run to exit 0 against the fake.
 var notOffline = map[string]string{
-	"plexlink --background": "starts the tray app: internal/e2e runs the real binary under Xvfb",
-	"plexlink demo":         "starts the desktop app with its own fake: internal/e2e TestDemoOffline",
+	"plexlink --background": "starts the tray app: internal/tests/e2e runs the real binary under Xvfb",
+	"plexlink demo":         "starts the desktop app with its own fake: internal/tests/e2e TestDemoOffline",
 }
 
 // thirdParty are README lines that start a tool this project did not write. Where the tool is
@@ -68,7 +68,7 @@ var untilKilled = map[string]bool{"plexlink fake-server": true}
 // continuation lines joined, comment-only and blank lines dropped.
 func readmeCommands(t *testing.T) []string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
+	root, err := session.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +124,10 @@ var approvalCode = regexp.MustCompile(`[?&#](?:pin|code)=([A-Za-z0-9]+)`)
 func TestReadmeExamplesRunAgainstTheFake(t *testing.T) {
 	w := newWorld(t)
 	bin := t.TempDir()
-	if err := os.Symlink(testenv.Binary(t), filepath.Join(bin, "plexlink")); err != nil {
+	if err := os.Symlink(session.Binary(t), filepath.Join(bin, "plexlink")); err != nil {
 		t.Fatal(err)
 	}
-	testenv.RequireTool(t, "curl", "curl")
+	session.RequireTool(t, "curl", "curl")
 	env := append(append([]string(nil), w.env...), "PATH="+bin+string(os.PathListSeparator)+pathOf(w.env))
 
 	for _, line := range readmeCommands(t) {

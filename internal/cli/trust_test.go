@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // signOutElsewhere does what removing a device on plex.tv does to its token.
@@ -217,7 +217,7 @@ func TestUnlinkStopsAPendingLink(t *testing.T) {
 func TestAccountTokenIsNotSentToAnotherHost(t *testing.T) {
 	w, _ := linkedWorld(t)
 	w.toolToken("kometa")
-	proxy, hits := testenv.RecordingProxy(t)
+	proxy, hits := session.RecordingProxy(t)
 	other := "https://plex.example.invalid/api/v2"
 	for _, args := range [][]string{
 		{"status"}, {"servers"}, {"token", "--tool", "kometa"}, {"env", "--server", "Living Room"},

@@ -11,14 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // On a terminal, a switch that needs a Home PIN asks for it on stderr and reads it from
 // stdin without echo.
 func TestHomePINPromptOnATerminal(t *testing.T) {
 	w, acct := linkedWorld(t)
-	master, slave := testenv.OpenPty(t)
+	master, slave := session.OpenPty(t)
 	cmd := w.command("token", "--user", plextvtest.ProtectedUserName)
 	var out, errb bytes.Buffer
 	var mu sync.Mutex
@@ -63,7 +63,7 @@ func TestHomePINPromptOnATerminal(t *testing.T) {
 	}
 	tok := strings.TrimSuffix(out.String(), "\n")
 	if w.whoseToken(tok) == "" || tok == acct {
-		t.Fatalf("the PIN typed at the prompt did not give alice's token (stdout %s)", testenv.Fingerprint(tok))
+		t.Fatalf("the PIN typed at the prompt did not give alice's token (stdout %s)", session.Fingerprint(tok))
 	}
 	if strings.Contains(echo, plextvtest.ProtectedUserPIN) || strings.Contains(errb.String(), plextvtest.ProtectedUserPIN) {
 		t.Error("the PIN was echoed")

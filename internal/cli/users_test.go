@@ -4,7 +4,7 @@ package cli_test
 
 // Plex Home users through every command (issue #22), as the real binary against
 // `plexlink fake-server`: users, token/servers/env/exec/tools --user, the PIN rules,
-// unlink. Tokens are compared, never printed (testenv.Fingerprint in messages).
+// unlink. Tokens are compared, never printed (session.Fingerprint in messages).
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 type homeUserOut struct {
@@ -129,7 +129,7 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	k := w.run("token", "--user", strings.ToLower(plextvtest.ManagedUserTitle))
 	kidTok := bare(k.stdout)
 	if k.code != 0 || w.whoseToken(kidTok) != kid.UUID || kidTok == acct {
-		t.Fatalf("token --user Kid: exit %d %s; token %s is not Kid's", k.code, k.stderr, testenv.Fingerprint(kidTok))
+		t.Fatalf("token --user Kid: exit %d %s; token %s is not Kid's", k.code, k.stderr, session.Fingerprint(kidTok))
 	}
 	if stored, err := w.sess.SecretToolLookupUser(w.service, "user:"+kid.UUID); err != nil || stored != kidTok {
 		t.Fatalf("Kid's token is not the keychain item user:%s (%v)", kid.UUID, err)
@@ -147,7 +147,7 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	// The protected member: no PIN and no terminal → 1; a wrong PIN → 1, nothing changed.
 	noPIN := w.run("token", "--user", plextvtest.ProtectedUserName)
 	if noPIN.code != 1 || noPIN.stdout != "" || !strings.Contains(noPIN.stderr, "PLEXLINK_HOME_PIN") {
-		t.Fatalf("token --user alice without a PIN: exit %d, stdout %s, stderr %q", noPIN.code, testenv.Fingerprint(noPIN.stdout), noPIN.stderr)
+		t.Fatalf("token --user alice without a PIN: exit %d, stdout %s, stderr %q", noPIN.code, session.Fingerprint(noPIN.stdout), noPIN.stderr)
 	}
 	wrong := w.runWith([]string{"PLEXLINK_HOME_PIN=0000"}, "token", "--user", plextvtest.ProtectedUserName)
 	if wrong.code != 1 || wrong.stdout != "" || !strings.Contains(wrong.stderr, "wrong Plex Home PIN") || strings.Contains(wrong.stderr, "0000") {
@@ -185,7 +185,7 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	owners := bare(w.run("token", "--server", plextvtest.OwnedServerName).stdout)
 	if want := w.accessTokenFor(kidTok, plextvtest.OwnedServerName); want == "" || childTok != want || childTok == owners || childTok == kidTok {
 		t.Fatalf("exec --user Kid handed %s, want Kid's access token to Living Room %s (not the owner's or Kid's plex.tv token)",
-			testenv.Fingerprint(childTok), testenv.Fingerprint(want))
+			session.Fingerprint(childTok), session.Fingerprint(want))
 	}
 	if childURL == "" || identityStatus(t, childURL, childTok) != http.StatusOK {
 		t.Fatalf("the URL handed to the child (%s) does not open Living Room with Kid's token", childURL)

@@ -10,7 +10,7 @@ import (
 )
 
 // need reports a missing tool: a failure in CI, a skip elsewhere.
-// (Not testenv.Require: testenv is Linux-only, and these tests also run in the macOS and
+// (Not session.Require: internal/tests/session is Linux-only, and these tests also run in the macOS and
 // Windows CI jobs.)
 func need(t *testing.T, tool, pkg string) string {
 	t.Helper()

@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
+	"codeberg.org/plexlink/plexlink/internal/tests/traydriver"
 )
 
 func TestTrayProbeReasons(t *testing.T) {
@@ -23,14 +24,14 @@ func TestTrayProbeReasons(t *testing.T) {
 // TestTrayProbeOnRealBus runs the probe against a private dbus-daemon, first without and then
 // with a StatusNotifierWatcher (the tray host) on it.
 func TestTrayProbeOnRealBus(t *testing.T) {
-	sess, err := testenv.StartSession()
-	testenv.Require(t, err)
+	sess, err := session.StartSession()
+	session.Require(t, err)
 	t.Cleanup(func() { _ = sess.Stop() })
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sess.BusAddress)
 	if why := TrayUnavailable(2 * time.Second); !strings.Contains(why, "StatusNotifierWatcher") {
 		t.Errorf("bus without a tray host: %q", why)
 	}
-	w, err := testenv.StartWatcher(sess.BusAddress)
+	w, err := traydriver.StartWatcher(sess.BusAddress)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,19 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
+	"codeberg.org/plexlink/plexlink/internal/tests/traydriver"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(session.Main(m)) }
 
 // Against a real D-Bus session with a notification server stand-in that records calls.
 func TestSendReachesTheNotificationServer(t *testing.T) {
-	sess := testenv.Shared(t)
+	sess := session.Shared(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sess.BusAddress)
 	if err := Send("Plex Link", "nobody listening"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("with no notification server: %v, want ErrUnavailable", err)
 	}
-	n, err := testenv.StartNotifier(sess.BusAddress)
+	n, err := traydriver.StartNotifier(sess.BusAddress)
 	if err != nil {
 		t.Fatal(err)
 	}

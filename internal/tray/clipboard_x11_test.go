@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/display"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 // xclipOut reads the CLIPBOARD as a real X client does.
-func xclipOut(t *testing.T, x *testenv.Display, target string) (string, error) {
+func xclipOut(t *testing.T, x *display.Display, target string) (string, error) {
 	t.Helper()
 	args := []string{"-o", "-selection", "clipboard"}
 	if target != "" {
@@ -25,9 +26,9 @@ func xclipOut(t *testing.T, x *testenv.Display, target string) (string, error) {
 }
 
 func TestClipboardX11(t *testing.T) {
-	testenv.RequireTool(t, "Xvfb", "xvfb")
-	testenv.RequireTool(t, "xclip", "xclip")
-	x, err := testenv.StartXvfb()
+	session.RequireTool(t, "Xvfb", "xvfb")
+	session.RequireTool(t, "xclip", "xclip")
+	x, err := display.StartXvfb()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"codeberg.org/plexlink/plexlink/internal/account"
 	"codeberg.org/plexlink/plexlink/internal/account/accounttest"
 	"codeberg.org/plexlink/plexlink/internal/desktop"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 	"codeberg.org/plexlink/plexlink/storage"
 )
@@ -231,12 +231,12 @@ type harness struct {
 	menu  *fakeMenu
 	wins  *launches
 	notes *notes
-	logs  *testenv.SyncBuffer
+	logs  *session.SyncBuffer
 }
 
 func start(t *testing.T, b account.Backend, tweak func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &testenv.SyncBuffer{}}
+	h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &session.SyncBuffer{}}
 	o := Options{
 		Backend: b,
 		Launch:  h.wins.launch,
@@ -455,7 +455,7 @@ func TestWindowProcessOverPipes(t *testing.T) {
 	env := func(mode string) []string { return append(os.Environ(), helperEnv+"="+mode) }
 	mode := "normal"
 	var mu sync.Mutex
-	logs := &testenv.SyncBuffer{}
+	logs := &session.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	launch := func(first string) (Window, error) {
 		mu.Lock()
@@ -577,7 +577,7 @@ func TestHealthCheckDrivesWindowState(t *testing.T) {
 	for _, menu := range []string{"menu", "no menu"} {
 		t.Run(menu, func(t *testing.T) {
 			s := newStack(t, true)
-			h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &testenv.SyncBuffer{}}
+			h := &harness{t: t, menu: newFakeMenu(), wins: &launches{}, notes: &notes{}, logs: &session.SyncBuffer{}}
 			o := Options{Backend: s.svc, Launch: h.wins.launch, Notify: h.notes.notify, ShowWindow: true, HealthEvery: 50 * time.Millisecond,
 				Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 			var m Menu = h.menu

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"codeberg.org/plexlink/plexlink/auth/plextvtest"
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 const username = "wine-user"
@@ -96,10 +96,10 @@ func (w *world) sameCredential(t *testing.T, env []string, service string) strin
 	tok := strings.TrimSuffix(strings.TrimSuffix(res.stdout, "\n"), "\r")
 	if tok == "" || strings.ContainsAny(tok, " \r\n") {
 		t.Fatalf("plexlink.exe token printed %s over %d line(s), want one token line",
-			testenv.Fingerprint(tok), strings.Count(res.stdout, "\n"))
+			session.Fingerprint(tok), strings.Count(res.stdout, "\n"))
 	}
 	if got := w.credential(t, env, service); got != hashOf(tok) {
-		t.Fatalf("plexlink.exe token printed %s, but the Credential Manager holds %s", testenv.Fingerprint(tok), got)
+		t.Fatalf("plexlink.exe token printed %s, but the Credential Manager holds %s", session.Fingerprint(tok), got)
 	}
 	return tok
 }
@@ -108,7 +108,7 @@ func (w *world) sameCredential(t *testing.T, env []string, service string) strin
 // Linux `plexlink fake-server` on loopback.
 func TestCLIFlow(t *testing.T) {
 	w := shared(t)
-	fake := testenv.StartFakeServer(t, testenv.Binary(t), "--username", username)
+	fake := session.StartFakeServer(t, session.Binary(t), "--username", username)
 	const service = "plexlink-wine-cli"
 	env := w.env("PLEXLINK_SERVER_URL="+fake.APIURL, "PLEXLINK_LINK_URL="+fake.LinkURL,
 		"PLEXLINK_KEYRING_SERVICE="+service)
@@ -160,7 +160,7 @@ func TestCLIFlow(t *testing.T) {
 	res = w.cmd(t, env, 1, "token")
 	if res.stdout != "" || !strings.Contains(res.stderr, "not linked") {
 		t.Fatalf("plexlink.exe token after unlink: stdout %s, stderr %q; want nothing on stdout and \"not linked\"",
-			testenv.Fingerprint(res.stdout), res.stderr)
+			session.Fingerprint(res.stdout), res.stderr)
 	}
 	if st := w.status(t, env, 1); st.Linked {
 		t.Fatalf("after unlink: status --json = %+v", st)
@@ -196,16 +196,16 @@ func (w *world) handOff(t *testing.T, env []string, service, acct string) {
 
 	res = w.cmd(t, env, 0, "token", "--server", server)
 	if st := strings.TrimSpace(res.stdout); st == "" || st == acct || strings.Contains(st, "\n") {
-		t.Fatalf("token --server %q printed %s, want the server's own access token", server, testenv.Fingerprint(st))
+		t.Fatalf("token --server %q printed %s, want the server's own access token", server, session.Fingerprint(st))
 	}
 
 	res = w.cmd(t, env, 0, "token", "--tool", "kometa")
 	tool := strings.TrimSpace(res.stdout)
 	if tool == "" || tool == acct {
-		t.Fatalf("token --tool kometa printed %s, want a token of its own", testenv.Fingerprint(tool))
+		t.Fatalf("token --tool kometa printed %s, want a token of its own", session.Fingerprint(tool))
 	}
 	if got := w.credentialAt(t, env, service+":tool:kometa"); got != hashOf(tool) {
-		t.Fatalf("token --tool kometa printed %s, the Credential Manager holds %s", testenv.Fingerprint(tool), got)
+		t.Fatalf("token --tool kometa printed %s, the Credential Manager holds %s", session.Fingerprint(tool), got)
 	}
 	res = w.cmd(t, env, 0, "tools")
 	if !strings.Contains(res.stdout, "kometa") || strings.Contains(res.stdout, tool) {
@@ -220,7 +220,7 @@ func (w *world) handOff(t *testing.T, env []string, service, acct string) {
 	if vars["PLEX_URL"] != url || vars["KOMETA_PLEX_URL"] != url || vars["PLEX_TOKEN"] == "" ||
 		vars["KOMETA_PLEX_TOKEN"] != vars["PLEX_TOKEN"] {
 		t.Fatalf("env --server %q --tool kometa: PLEX_URL %q, KOMETA_PLEX_URL %q, PLEX_TOKEN %s; want %s and one token",
-			server, vars["PLEX_URL"], vars["KOMETA_PLEX_URL"], testenv.Fingerprint(vars["PLEX_TOKEN"]), url)
+			server, vars["PLEX_URL"], vars["KOMETA_PLEX_URL"], session.Fingerprint(vars["PLEX_TOKEN"]), url)
 	}
 	res = w.cmd(t, env, 0, "env", "--tool", "kometa", "--format", "powershell")
 	if !strings.Contains(res.stdout, "$env:PLEX_TOKEN = '"+tool+"'") {

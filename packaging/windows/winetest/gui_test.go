@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/display"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
 const windowTitle = "^Plex Link$" // exact: Wine also maps a "Wine System Tray" window
@@ -22,7 +23,7 @@ const windowTitle = "^Plex Link$" // exact: Wine also maps a "Wine System Tray" 
 type desk struct {
 	t   *testing.T
 	w   *world
-	x   *testenv.Display
+	x   *display.Display
 	app *proc
 	win string
 }
@@ -211,10 +212,10 @@ func (d *desk) waitRegistry(want bool) string {
 // login" and reads the Run value with `wine reg query` each time.
 func TestWindowLinkAndStartAtLogin(t *testing.T) {
 	w := shared(t)
-	fake := testenv.StartFakeServer(t, testenv.Binary(t), "--username", username)
+	fake := session.StartFakeServer(t, session.Binary(t), "--username", username)
 	x := w.x
 	// Wine opens URLs with xdg-open from PATH (winebrowser): the fake one records them.
-	browser := testenv.NewFakeBrowser(t)
+	browser := session.NewFakeBrowser(t)
 	const service = "plexlink-wine-gui"
 	env := w.env(browser.PathEnv(), "PLEXLINK_SERVER_URL="+fake.APIURL,
 		"PLEXLINK_LINK_URL="+fake.LinkURL, "PLEXLINK_KEYRING_SERVICE="+service)

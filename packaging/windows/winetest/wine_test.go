@@ -16,15 +16,16 @@ import (
 	"testing"
 	"time"
 
-	"codeberg.org/plexlink/plexlink/internal/testenv"
+	"codeberg.org/plexlink/plexlink/internal/tests/display"
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 )
 
-// buildEnv is the environment the test process started with: testenv.Main points HOME at a
+// buildEnv is the environment the test process started with: session.Main points HOME at a
 // temporary directory, and builds there would start from an empty Go build and module cache.
 var buildEnv = os.Environ()
 
 func TestMain(m *testing.M) {
-	code := testenv.Main(m)
+	code := session.Main(m)
 	if w := wineWorld; w != nil {
 		if err := w.stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -50,7 +51,7 @@ type world struct {
 	// has a desktop: Wine starts its desktop process (explorer.exe) with the DISPLAY of
 	// whichever program first needs it, and one started without a display would leave
 	// every later window without one.
-	x       *testenv.Display
+	x       *display.Display
 	standIn bool // the ProcessPrng stand-in was needed and installed
 
 	wineVersion string
@@ -67,13 +68,13 @@ var (
 const winePackages = "wine64 wine gcc-mingw-w64-x86-64"
 
 // requireWine checks the programs the Windows tests need: a missing one skips, or fails with
-// CI set (testenv.Require), with the command that installs it.
+// CI set (session.Require), with the command that installs it.
 func requireWine(t *testing.T) {
 	t.Helper()
 	missing := func(what string) {
 		t.Helper()
-		testenv.Require(t, fmt.Errorf("winetest: %s; install with `sudo apt-get install -y --no-install-recommends %s` (or `make deps`): %w",
-			what, winePackages, testenv.ErrMissing))
+		session.Require(t, fmt.Errorf("winetest: %s; install with `sudo apt-get install -y --no-install-recommends %s` (or `make deps`): %w",
+			what, winePackages, session.ErrMissing))
 	}
 	for _, prog := range []string{"wine", "wineserver", "wineboot", "x86_64-w64-mingw32-gcc"} {
 		if _, err := exec.LookPath(prog); err != nil {
@@ -91,7 +92,7 @@ func requireWine(t *testing.T) {
 func shared(t *testing.T) *world {
 	t.Helper()
 	requireWine(t)
-	testenv.RequireGUI(t)
+	display.RequireGUI(t)
 	wineOnce.Do(func() { wineWorld, wineErr = setUp() })
 	if wineErr != nil {
 		t.Fatalf("preparing Wine: %v", wineErr)
@@ -104,7 +105,7 @@ func shared(t *testing.T) *world {
 }
 
 func setUp() (*world, error) {
-	root, err := testenv.RepoRoot()
+	root, err := session.RepoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func setUp() (*world, error) {
 		return w, err
 	}
 	start := time.Now()
-	if w.x, err = testenv.StartXvfb(); err != nil {
+	if w.x, err = display.StartXvfb(); err != nil {
 		return w, err
 	}
 	out, _ := exec.Command("wine", "--version").Output()
@@ -207,7 +208,7 @@ func goBuild(root string, args ...string) error {
 	return nil
 }
 
-// env is the environment of a Wine process: this test's (the private HOME from testenv),
+// env is the environment of a Wine process: this test's (the private HOME from internal/tests/session),
 // the prefix's display and the prefix, plus extra.
 func (w *world) env(extra ...string) []string {
 	var env []string
@@ -286,7 +287,7 @@ func prefixProcesses(prefix string) []int {
 	var pids []int
 	for _, e := range ents {
 		var pid int
-		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil || !testenv.Alive(pid) {
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil || !display.Alive(pid) {
 			continue
 		}
 		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
