@@ -1,13 +1,13 @@
-// Package testenv gives tests a private desktop session: a temporary HOME with its own XDG
+// Package session gives tests a private desktop session: a temporary HOME with its own XDG
 // directories, a private dbus-daemon and a real gnome-keyring Secret Service on it. Nothing
 // it starts can reach the developer's real session, and Stop leaves nothing running.
 //
 // Typical use is one session per test binary:
 //
-//	func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+//	func TestMain(m *testing.M) { os.Exit(session.Main(m)) }
 //
 //	func TestSomething(t *testing.T) {
-//		s := testenv.Shared(t) // skips (or fails with CI set) when the daemons are missing
+//		s := session.Shared(t) // skips (or fails with CI set) when the daemons are missing
 //		cmd := exec.Command(bin, "status")
 //		cmd.Env = s.EnvWith("PLEXLINK_KEYRING_SERVICE=plexlink-test")
 //	}

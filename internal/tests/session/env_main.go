@@ -16,7 +16,7 @@ var (
 // tests and stops it. If the session cannot start: with CI set it prints why and returns 1;
 // otherwise it prints why and runs the tests anyway, and Shared skips those that need it.
 //
-//	func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+//	func TestMain(m *testing.M) { os.Exit(session.Main(m)) }
 func Main(m *testing.M, opts ...Option) int {
 	defer removeBinary()
 	s, err := StartSession(opts...)
