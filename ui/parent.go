@@ -49,6 +49,12 @@ func (c *Controller) command(m winproto.Message) {
 		if m.State != nil {
 			c.send(evState{*m.State})
 		}
+	case winproto.CmdList:
+		if m.List != nil {
+			c.send(evList{*m.List})
+		}
+	case winproto.CmdRevoked:
+		c.send(evRevoked{m.Tool, m.User, m.Err})
 	case winproto.CmdQuit:
 		c.post(c.Quit)
 	default:
