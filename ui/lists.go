@@ -108,21 +108,32 @@ func (sc *sections) update(s Screen) {
 	} else {
 		sc.refresh.Enable()
 	}
-	sc.servers.show(s.Servers, serverText, "Could not list the servers: ", "This account has no Plex Media Servers.")
-	sc.tools.show(s.Tools, toolText, "Could not read the tools: ", TextNoTools)
-	sc.home.show(s.Users, userText, "Could not read your Plex Home: ", "This account is not in a Plex Home.")
+	sc.servers.show(s.Servers)
+	sc.tools.show(s.Tools)
+	sc.home.show(s.Users)
 }
 
-func (r *rows) show(l winproto.List, text func(winproto.Item) string, errHead, empty string) {
+func (r *rows) show(l winproto.List) {
 	if r.init && reflect.DeepEqual(l, r.shown) {
 		return
 	}
 	r.init, r.shown = true, l
-	texts := make([]string, len(l.Items))
-	for i, it := range l.Items {
-		texts[i] = text(it)
+	r.set(listRows(l))
+}
+
+// listRows is what the window shows of l: a line per item and a note (the error, "and N
+// more", or the empty state).
+func listRows(l winproto.List) (texts []string, note string) {
+	text, errHead, empty := serverText, "Could not list the servers: ", "This account has no Plex Media Servers."
+	switch l.Kind {
+	case winproto.ListTools:
+		text, errHead, empty = toolText, "Could not read the tools: ", TextNoTools
+	case winproto.ListUsers:
+		text, errHead, empty = userText, "Could not read your Plex Home: ", "This account is not in a Plex Home."
 	}
-	var note string
+	for _, it := range l.Items {
+		texts = append(texts, text(it))
+	}
 	switch {
 	case l.Err != "":
 		note = errHead + l.Err
@@ -131,7 +142,7 @@ func (r *rows) show(l winproto.List, text func(winproto.Item) string, errHead, e
 	case len(l.Items) == 0 && !l.Pending:
 		note = empty
 	}
-	r.set(texts, note)
+	return texts, note
 }
 
 // serverText: "Living Room · you · local, plain http".
@@ -220,7 +231,8 @@ type confirmDialog struct {
 }
 
 func newConfirmDialog(title, msg, yes string, answer func(bool), win fyne.Window) *confirmDialog {
-	cd := &confirmDialog{msg: para(msg), answer: answer}
+	// Not wrapped: a wrapping label in a dialog shrinks to its narrowest; msg breaks its lines.
+	cd := &confirmDialog{msg: widget.NewLabel(msg), answer: answer}
 	cd.d = dialog.NewCustomWithoutButtons(title, cd.msg, win)
 	no := newKeyButton(ButtonCancel, func() { cd.reply(false) })
 	ok := newKeyButton(yes, func() { cd.reply(true) })

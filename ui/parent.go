@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
@@ -51,6 +53,8 @@ func (c *Controller) command(m winproto.Message) {
 		}
 	case winproto.CmdList:
 		if m.List != nil {
+			rows, note := listRows(*m.List)
+			c.log.Debug("list", "kind", m.List.Kind, "pending", m.List.Pending, "rows", strings.Join(rows, " | "), "note", note)
 			c.send(evList{*m.List})
 		}
 	case winproto.CmdRevoked:

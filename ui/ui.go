@@ -140,7 +140,7 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	a.SetIcon(o.Icon)
 	c.win = a.NewWindow(o.Title)
 	c.win.SetIcon(o.WindowIcon)
-	c.win.Resize(fyne.NewSize(460, 520))
+	c.win.Resize(fyne.NewSize(480, 700))
 	c.win.Canvas().SetOnTypedKey(c.typedKey)
 	c.win.SetCloseIntercept(c.Quit)
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)

@@ -245,8 +245,8 @@ func (v *view) updateLinked(s Screen) {
 
 // revokeQuestion is the revoke confirmation's text.
 func revokeQuestion(r toolRef) string {
-	return r.label() + "'s token is signed out on plex.tv and removed from this computer's keychain.\n" +
-		"The tool stops working until it gets a new one (`plexlink exec --tool " + r.Tool + "` makes one)."
+	return r.label() + "'s token is signed out on plex.tv\nand removed from this computer's keychain.\n" +
+		"The tool stops working until it gets a new one:\nplexlink exec --tool " + r.Tool + " -- … makes one."
 }
 
 func (v *view) updateFailed(s Screen) {
