@@ -145,6 +145,8 @@ func (h *harness) texts() []string {
 			out = append(out, "entry: "+w.Text)
 		case *widget.Button:
 			out = append(out, "button: "+w.Text)
+		case *keyButton:
+			out = append(out, "button: "+w.Text)
 		}
 	}
 	return out
@@ -172,7 +174,7 @@ func (h *harness) requireText(subs ...string) {
 func (h *harness) buttons() map[string]*widget.Button {
 	m := map[string]*widget.Button{}
 	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && b.Visible() {
+		if b := asButton(o); b != nil && b.Visible() {
 			m[b.Text] = b
 		}
 	}
@@ -203,12 +205,23 @@ func (h *harness) dialogButton(label string) *widget.Button {
 	h.t.Helper()
 	for _, o := range h.c.win.Canvas().Overlays().List() {
 		for _, obj := range test.LaidOutObjects(o) {
-			if b, ok := obj.(*widget.Button); ok && b.Text == label {
+			if b := asButton(obj); b != nil && b.Text == label {
 				return b
 			}
 		}
 	}
 	h.t.Fatalf("no dialog button %q", label)
+	return nil
+}
+
+// asButton is o as a button: Fyne's, or the window's keyboard button (its tap is the same).
+func asButton(o fyne.CanvasObject) *widget.Button {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b
+	case *keyButton:
+		return &b.Button
+	}
 	return nil
 }
 

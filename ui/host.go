@@ -34,6 +34,7 @@ func (c *Controller) startHost() {
 		},
 		ShowWindow:  true, // "launches" this window at Start
 		HealthEvery: c.opts.HealthEvery,
+		ListsEvery:  c.opts.ListsEvery,
 		Logger:      c.log,
 	}, nil)
 	c.host.Start()

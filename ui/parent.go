@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"codeberg.org/plexlink/plexlink/internal/app"
 	"codeberg.org/plexlink/plexlink/internal/winproto"
 )
@@ -49,6 +51,14 @@ func (c *Controller) command(m winproto.Message) {
 		if m.State != nil {
 			c.send(evState{*m.State})
 		}
+	case winproto.CmdList:
+		if m.List != nil {
+			rows, note := listRows(*m.List)
+			c.log.Debug("list", "kind", m.List.Kind, "pending", m.List.Pending, "rows", strings.Join(rows, " | "), "note", note)
+			c.send(evList{*m.List})
+		}
+	case winproto.CmdRevoked:
+		c.send(evRevoked{m.Tool, m.User, m.Err})
 	case winproto.CmdQuit:
 		c.post(c.Quit)
 	default:

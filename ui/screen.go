@@ -80,6 +80,25 @@ type Screen struct {
 
 	Avatar    fyne.Resource // nil → placeholder
 	AvatarFor string        // the thumb URL Avatar came from
+
+	// What Plex Link hands out, as the tray last listed it (shown under the account).
+	Servers, Tools, Users winproto.List
+	RevokeAsk             toolRef // the Revoke… confirmation is open for this tool
+	Revoking              toolRef // the tray was asked to revoke this tool
+}
+
+// toolRef names a tool's token: the account's (User "") or a Home user's (User: the uuid,
+// UserName: how the window names them). The zero value is none.
+type toolRef struct{ Tool, User, UserName string }
+
+func (r toolRef) set() bool { return r.Tool != "" }
+
+// label is how the window names the tool.
+func (r toolRef) label() string {
+	if r.UserName != "" {
+		return r.Tool + " (as " + r.UserName + ")"
+	}
+	return r.Tool
 }
 
 // username is how the window names the account.
@@ -136,6 +155,13 @@ type (
 		thumb string
 		res   fyne.Resource
 	}
+	evList          struct{ l winproto.List } // the tray listed a section
+	evRefreshLists  struct{}                  // Refresh: probe the servers again
+	evAskRevoke     struct{ ref toolRef }     // Revoke… on a tool's row
+	evConfirmRevoke struct{ ok bool }
+	evRevoked       struct {
+		tool, user, err string
+	} // the tray's answer to a revoke
 	evCopyCode  struct{}
 	evCopyLink  struct{}
 	evCopyToken struct{}
@@ -161,6 +187,7 @@ type (
 		run int
 		url string
 	}
+	effRevoke struct{ ref toolRef } // ask the tray to revoke the tool's token
 )
 
 func (effReadStatus) effect()   {}
@@ -175,6 +202,7 @@ func (effSetAutostart) effect() {}
 func (effClipboard) effect()    {}
 func (effCopyToken) effect()    {}
 func (effOpenURL) effect()      {}
+func (effRevoke) effect()       {}
 
 // Messages the window shows.
 const (
@@ -317,7 +345,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 			s.Queued = e
 			return s, nil
 		}
-		if !s.Stored || s.Busy != NotBusy {
+		if !s.Stored || s.Busy != NotBusy || s.RevokeAsk.set() {
 			return s, nil
 		}
 		s.Confirming = true
@@ -384,6 +412,56 @@ func step(s Screen, e any) (Screen, []Effect) {
 		}
 		return s, nil
 
+	case evList:
+		switch e.l.Kind {
+		case winproto.ListServers:
+			s.Servers = e.l
+		case winproto.ListTools:
+			s.Tools = e.l
+		case winproto.ListUsers:
+			s.Users = e.l
+		}
+		return s, nil
+
+	case evRefreshLists:
+		if s.Kind != Linked || s.Busy != NotBusy || s.Servers.Pending {
+			return s, nil
+		}
+		s.Servers.Pending = true // the tray says so too; shown at once
+		return s, []Effect{effEmit{winproto.EventRefresh}}
+
+	case evAskRevoke:
+		if s.Kind != Linked || s.Busy != NotBusy || s.Confirming || s.RevokeAsk.set() || s.Revoking.set() || !e.ref.set() {
+			return s, nil
+		}
+		s.RevokeAsk = e.ref
+		return s, nil
+
+	case evConfirmRevoke:
+		if !s.RevokeAsk.set() {
+			return s, nil
+		}
+		ref := s.RevokeAsk
+		s.RevokeAsk = toolRef{}
+		if !e.ok || s.Kind != Linked {
+			return s, nil
+		}
+		s.Revoking, s.Notice = ref, ""
+		return s, []Effect{effRevoke{ref}}
+
+	case evRevoked:
+		if !s.Revoking.set() || s.Revoking.Tool != e.tool || s.Revoking.User != e.user {
+			return s, nil
+		}
+		name := s.Revoking.label()
+		s.Revoking = toolRef{}
+		if e.err != "" {
+			s.Notice = "Could not revoke " + name + ": " + e.err
+		} else {
+			s.Notice = "Revoked " + name + ": its token was signed out on plex.tv and removed from this computer."
+		}
+		return s, nil
+
 	case evCopyCode:
 		if s.Kind != Linking || s.Ev.Code == "" {
 			return s, nil
@@ -417,7 +495,7 @@ func step(s Screen, e any) (Screen, []Effect) {
 func newRun(s Screen) (Screen, []Effect) {
 	s.Run++
 	s.Kind, s.Ev, s.Renewed, s.BrowserErr, s.LinkAgain = Linking, auth.Event{}, "", nil, false
-	s.Err, s.Outcome, s.Notice, s.Confirming = nil, account.Outcome{}, "", false
+	s.Err, s.Outcome, s.Notice, s.Confirming, s.RevokeAsk = nil, account.Outcome{}, "", false, toolRef{}
 	return s, []Effect{effStartLink{s.Run}}
 }
 
@@ -498,7 +576,7 @@ func reread(s Screen, e evReread) (Screen, []Effect) {
 			return s, nil
 		}
 		// Removed outside the app (the CLI, another window).
-		s.Stored, s.Account, s.RelinkNeeded, s.Confirming = false, nil, false, false
+		s.Stored, s.Account, s.RelinkNeeded, s.Confirming, s.RevokeAsk = false, nil, false, false, toolRef{}
 		if s.Kind == Linked {
 			s.Kind = NotLinked
 		}

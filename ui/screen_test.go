@@ -41,8 +41,13 @@ func tableScreens() map[string]Screen {
 		"failedSave":   {Kind: Failed, Fail: FailSave, Run: 1, Err: storage.ErrKeychainUnavailable, Outcome: notSaved},
 		"retrying":     {Kind: Failed, Fail: FailSave, Run: 1, Err: storage.ErrKeychainUnavailable, Outcome: notSaved, Busy: BusySaving},
 		"failedUnlink": {Kind: Failed, Fail: FailUnlink, Stored: true, Account: alice, Run: 1, Err: errors.New("dbus")},
+		"revokeAsk":    func() Screen { s := linked; s.RevokeAsk = beets; return s }(),
+		"revoking":     func() Screen { s := linked; s.Revoking = beets; return s }(),
 	}
 }
+
+// beets is the tool the table's revokes are about.
+var beets = toolRef{Tool: "beets"}
 
 // Every event step knows, with the values the tests send.
 func tableEvents() map[string]any {
@@ -90,6 +95,15 @@ func tableEvents() map[string]any {
 		"copyLink":          evCopyLink{},
 		"copyToken":         evCopyToken{},
 		"openLink":          evOpenLink{},
+		// What Plex Link hands out, as the tray lists it, and a tool's revoke.
+		"listTools":        evList{winproto.List{Kind: winproto.ListTools, Items: []winproto.Item{{Name: "beets"}}}},
+		"refreshLists":     evRefreshLists{},
+		"askRevoke":        evAskRevoke{toolRef{Tool: "sonarr"}},
+		"confirmRevokeYes": evConfirmRevoke{true},
+		"confirmRevokeNo":  evConfirmRevoke{false},
+		"revoked":          evRevoked{tool: "beets"},
+		"revokeFailed":     evRevoked{tool: "beets", err: "plex.tv did not answer"},
+		"revokedOther":     evRevoked{tool: "beets", user: "some-uuid"},
 	}
 }
 
@@ -102,11 +116,13 @@ type rule struct {
 
 var (
 	linkingScreens = []string{"fetching", "code", "relinking", "saving", "savingAgain"}
-	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink"}
+	storedScreens  = []string{"relinking", "linked", "relinkNeeded", "confirming", "unlinking", "failedUnlink", "revokeAsk", "revoking"}
+	// The Linked page, idle (what its buttons act on).
+	linkedIdle = []string{"linked", "relinkNeeded", "confirming", "revokeAsk", "revoking"}
 	// Not stored, and not starting (the keychain read in flight decides).
 	unstoredScreens = []string{"notLinked", "fetching", "code", "saving", "savingAgain", "expired", "failedStatus", "failedLink", "failedSave", "retrying"}
 	allScreens      = []string{"starting", "startQueued", "notLinked", "fetching", "code", "relinking", "saving", "savingAgain", "expired", "linked",
-		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "retrying", "failedUnlink"}
+		"relinkNeeded", "confirming", "unlinking", "failedStatus", "failedLink", "failedSave", "retrying", "failedUnlink", "revokeAsk", "revoking"}
 )
 
 func each(names []string, want string) map[string]string {
@@ -161,7 +177,7 @@ func tableRules() map[string]rule {
 		}},
 		// A token that got stored is shown whatever the screen: the user may have pressed
 		// Cancel a moment too late.
-		"doneLinked": {def: linkedEffects, per: merge(each([]string{"linked", "relinkNeeded", "confirming"}, "effEmit"),
+		"doneLinked": {def: linkedEffects, per: merge(each(linkedIdle, "effEmit"),
 			map[string]string{"unlinking": "", "savingAgain": "effEmit,effStartLink"}),
 			also: func(t *testing.T, from string, b, a Screen) {
 				if b.Busy != BusyUnlinking && (a.Busy != NotBusy || a.RelinkNeeded) {
@@ -193,7 +209,7 @@ func tableRules() map[string]rule {
 		"back": {per: map[string]string{"expired": "NotLinked", "failedStatus": "NotLinked", "failedLink": "NotLinked",
 			"failedSave": "NotLinked", "failedUnlink": "Linked"}},
 		"askUnlink": {also: func(t *testing.T, from string, b, a Screen) {
-			want := b.Stored && b.Busy == NotBusy && b.Kind != Starting
+			want := b.Stored && b.Busy == NotBusy && b.Kind != Starting && !b.RevokeAsk.set()
 			if b.Kind == Starting && a.Queued != (evAskUnlink{}) {
 				t.Errorf("%s: Unlink asked while starting was not kept for later", from)
 			}
@@ -233,9 +249,9 @@ func tableRules() map[string]rule {
 			}
 		}},
 		// Removed outside the app (the CLI, another window).
-		"rereadGone": {per: map[string]string{"linked": "NotLinked", "relinkNeeded": "NotLinked", "confirming": "NotLinked"},
+		"rereadGone": {per: each(linkedIdle, "NotLinked"),
 			also: func(t *testing.T, from string, b, a Screen) {
-				if from != "unlinking" && (a.Stored || a.RelinkNeeded) {
+				if from != "unlinking" && (a.Stored || a.RelinkNeeded || a.RevokeAsk.set()) {
 					t.Errorf("%s: still stored (%t) or relink needed (%t) after a read found none", from, a.Stored, a.RelinkNeeded)
 				}
 			}},
@@ -250,6 +266,58 @@ func tableRules() map[string]rule {
 		"copyLink":    {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effClipboard")},
 		"copyToken":   {per: each(storedScreens, "effCopyToken")},
 		"openLink":    {per: each([]string{"code", "relinking", "saving", "savingAgain"}, "effOpenURL")},
+		// The lists are kept whatever the screen (the Linked page shows them).
+		"listTools": {also: func(t *testing.T, from string, b, a Screen) {
+			if len(a.Tools.Items) != 1 || a.Tools.Items[0].Name != "beets" {
+				t.Errorf("%s: the tools list was not kept: %+v", from, a.Tools)
+			}
+		}},
+		// Refresh: on the Linked page, not while unlinking or while a probe runs.
+		"refreshLists": {per: each(linkedIdle, "effEmit"), also: func(t *testing.T, from string, b, a Screen) {
+			if a.Kind == Linked && b.Busy == NotBusy && !a.Servers.Pending {
+				t.Errorf("%s: Refresh does not show the probe runs", from)
+			}
+		}},
+		// One revoke at a time, asked first, only on an idle Linked page.
+		"askRevoke": {also: func(t *testing.T, from string, b, a Screen) {
+			want := map[string]bool{"linked": true, "relinkNeeded": true}[from]
+			if a.RevokeAsk.set() != (want || b.RevokeAsk.set()) {
+				t.Errorf("%s: revoke confirmation open %t", from, a.RevokeAsk.set())
+			}
+		}},
+		"confirmRevokeYes": {per: map[string]string{"revokeAsk": "effRevoke"}, also: func(t *testing.T, from string, b, a Screen) {
+			if a.RevokeAsk.set() || from == "revokeAsk" && a.Revoking != beets {
+				t.Errorf("%s: confirmed revoke left ask %+v, revoking %+v", from, a.RevokeAsk, a.Revoking)
+			}
+		}},
+		"confirmRevokeNo": {also: func(t *testing.T, from string, b, a Screen) {
+			if a.RevokeAsk.set() || a.Revoking != b.Revoking {
+				t.Errorf("%s: Cancel did not just close the confirmation", from)
+			}
+		}},
+		"revoked":      {also: revokeAnswered("Revoked beets")},
+		"revokeFailed": {also: revokeAnswered("Could not revoke beets: plex.tv did not answer")},
+		// An answer about another tool (the same name, a Home user's) is not this one's.
+		"revokedOther": {also: func(t *testing.T, from string, b, a Screen) {
+			if a.Revoking != b.Revoking || a.Notice != b.Notice {
+				t.Errorf("%s: another tool's answer ended this revoke", from)
+			}
+		}},
+	}
+}
+
+// revokeAnswered checks the tray's answer ends the revoke in flight, and only that.
+func revokeAnswered(notice string) func(t *testing.T, from string, b, a Screen) {
+	return func(t *testing.T, from string, b, a Screen) {
+		if from != "revoking" {
+			if a.Notice != b.Notice {
+				t.Errorf("%s: an answer to no revoke changed the notice", from)
+			}
+			return
+		}
+		if a.Revoking.set() || !strings.HasPrefix(a.Notice, notice) {
+			t.Errorf("%s: revoking %+v, notice %q", from, a.Revoking, a.Notice)
+		}
 	}
 }
 
@@ -331,6 +399,9 @@ func checkInvariants(t *testing.T, en, sn string, s Screen) {
 	if s.Confirming && !s.Stored {
 		t.Errorf("%s on %s: confirming an unlink with nothing stored", en, sn)
 	}
+	if s.RevokeAsk.set() && (!s.Stored || s.Confirming) {
+		t.Errorf("%s on %s: a revoke confirmation with nothing stored or over the unlink's", en, sn)
+	}
 }
 
 func TestPrimaryEventIsTheHighlightedButton(t *testing.T) {
@@ -338,6 +409,7 @@ func TestPrimaryEventIsTheHighlightedButton(t *testing.T) {
 	want := map[string]any{
 		"notLinked": evLink{}, "expired": evLink{}, "relinkNeeded": evLink{}, "confirming": evConfirm{true},
 		"failedStatus": evRefresh{}, "failedLink": evLink{}, "failedSave": evRetrySave{}, "failedUnlink": evAskUnlink{},
+		"revokeAsk": evConfirmRevoke{true},
 	}
 	names := make([]string, 0, len(screens))
 	for n := range screens {
@@ -349,7 +421,8 @@ func TestPrimaryEventIsTheHighlightedButton(t *testing.T) {
 			t.Errorf("Enter on %s: %#v, want %#v", n, got, want[n])
 		}
 	}
-	if escapeEvent(screens["code"]) != (evCancel{}) || escapeEvent(screens["confirming"]) != (evConfirm{false}) || escapeEvent(screens["linked"]) != nil {
+	if escapeEvent(screens["code"]) != (evCancel{}) || escapeEvent(screens["confirming"]) != (evConfirm{false}) || escapeEvent(screens["linked"]) != nil ||
+		escapeEvent(screens["revokeAsk"]) != (evConfirmRevoke{false}) {
 		t.Error("Escape: cancel the engine, close the dialog, else nothing")
 	}
 }

@@ -58,6 +58,7 @@ type Options struct {
 	Backend     account.Backend
 	Title       string            // "" → "Plex Link"
 	HealthEvery time.Duration     // the in-process tray's token check interval (no Parent); 0 → 6h
+	ListsEvery  time.Duration     // how often the in-process tray re-reads the tools (no Parent); 0 → 2s
 	QuitTimeout time.Duration     // how long Quit waits for the engine to stop; 0 → 5s
 	Icon        fyne.Resource     // app icon (notifications) and window icon; main.go passes Icon.png; nil → Fyne's logo
 	WindowIcon  fyne.Resource     // small: X11 takes it uncompressed (1024 px cost ~100 ms at start); nil → Icon
@@ -139,7 +140,7 @@ func newController(a fyne.App, o Options, post func(func())) *Controller {
 	a.SetIcon(o.Icon)
 	c.win = a.NewWindow(o.Title)
 	c.win.SetIcon(o.WindowIcon)
-	c.win.Resize(fyne.NewSize(440, 340))
+	c.win.Resize(fyne.NewSize(480, 700))
 	c.win.Canvas().SetOnTypedKey(c.typedKey)
 	c.win.SetCloseIntercept(c.Quit)
 	a.Lifecycle().SetOnEnteredForeground(c.enteredForeground)
@@ -282,6 +283,8 @@ func (c *Controller) do(eff Effect) {
 		c.app.Clipboard().SetContent(eff.text)
 	case effCopyToken:
 		c.copyToken()
+	case effRevoke:
+		c.tell(winproto.Revoke(eff.ref.Tool, eff.ref.User))
 	case effOpenURL:
 		go func() { c.send(evBrowser{eff.run, c.opts.OpenURL(eff.url)}) }()
 	}

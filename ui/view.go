@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,22 +49,23 @@ type view struct {
 	fetching, codeBox, browserBox, engineLine      *fyne.Container
 	url                                            *widget.Entry
 	// Expired
-	expiredBack *widget.Button
+	expiredBack *keyButton
 	// Linked
 	avatar                       *canvas.Image
 	who, email, relinkWarn, hint *widget.Label
-	relink                       *widget.Button
+	relink                       *keyButton
+	lists                        *sections
 	// Failed
 	failTitle, failMsg  *widget.Label
-	failMain, failOther *widget.Button
+	failMain, failOther *keyButton
 	// Every screen
-	busyLine     *fyne.Container
-	busy         *widget.Label
-	notice       *widget.Label
-	autostart    *widget.Check
-	confirm      *dialog.ConfirmDialog
-	confirmShown bool
-	spinners     map[*widget.Activity]*fyne.Container // each spinner runs only while its line shows
+	busyLine  *fyne.Container
+	busy      *widget.Label
+	notice    *widget.Label
+	autostart *widget.Check
+	confirm   *confirmDialog                       // unlink
+	revoke    *confirmDialog                       // a tool's token
+	spinners  map[*widget.Activity]*fyne.Container // each spinner runs only while its line shows
 }
 
 // newView builds every widget the window will ever show. a is the app whose theme sizes
@@ -121,11 +121,12 @@ func newView(a fyne.App, win fyne.Window, send func(any)) *view {
 	v.relinkWarn = warning("plex.tv no longer accepts the saved token (it was signed out or the password changed). Relink to get a new one.")
 	v.hint = para("The token is in this computer's keychain. Scripts can print it with: plexlink token")
 	v.relink = secondary(ButtonRelink, on(evLink{}))
-	v.pages[Linked] = container.NewVBox(
+	v.lists = newSections(v)
+	v.pages[Linked] = container.NewVBox(append([]fyne.CanvasObject{
 		container.NewBorder(nil, nil, v.avatar, nil, container.NewVBox(v.who, v.email)),
 		v.relinkWarn, v.hint,
 		buttons(secondary(ButtonCopyToken, on(evCopyToken{})), v.relink, secondary(ButtonUnlink, on(evAskUnlink{}))),
-	)
+	}, v.lists.objects()...)...)
 
 	v.failTitle, v.failMsg = heading(""), para("")
 	// The buttons do what the screen they are on says, decided when tapped.
@@ -150,18 +151,11 @@ func newView(a fyne.App, win fyne.Window, send func(any)) *view {
 	// scrolls rather than clipping buttons.
 	v.root = container.NewVScroll(container.NewPadded(body))
 
-	v.confirm = dialog.NewConfirm("Unlink Plex account?",
+	v.confirm = newConfirmDialog("Unlink Plex account?",
 		"The token is removed from this computer's keychain and signed out on plex.tv.\nTools that use it stop working.",
-		func(ok bool) {
-			// Only the user's answer counts: Hide from update answers too.
-			if v.confirmShown {
-				v.confirmShown = false
-				send(evConfirm{ok})
-			}
-		}, win)
-	v.confirm.SetConfirmText(ButtonUnlink)
-	v.confirm.SetDismissText(ButtonCancel)
-	v.confirm.SetConfirmImportance(widget.DangerImportance)
+		ButtonUnlink, func(ok bool) { send(evConfirm{ok}) }, win)
+	v.revoke = newConfirmDialog("Revoke the tool's token?", "", ButtonRevokeYes,
+		func(ok bool) { send(evConfirmRevoke{ok}) }, win)
 	return v
 }
 
@@ -190,14 +184,8 @@ func (v *view) update(s Screen) {
 	v.autostart.SetChecked(s.Autostart)
 	v.autostart.OnChanged = func(on bool) { v.send(evAutostart{on}) }
 	setVisible(v.autostart, s.HasAutostart && (s.Kind == NotLinked || s.Kind == Linked))
-	switch {
-	case s.Confirming && !v.confirmShown:
-		v.confirmShown = true
-		v.confirm.Show()
-	case !s.Confirming && v.confirmShown:
-		v.confirmShown = false
-		v.confirm.Hide()
-	}
+	v.confirm.set(s.Confirming, "")
+	v.revoke.set(s.RevokeAsk.set(), revokeQuestion(s.RevokeAsk))
 	v.runSpinners()
 }
 
@@ -252,6 +240,13 @@ func (v *view) updateLinked(s Screen) {
 		v.relink.Importance = imp
 		v.relink.Refresh()
 	}
+	v.lists.update(s)
+}
+
+// revokeQuestion is the revoke confirmation's text.
+func revokeQuestion(r toolRef) string {
+	return r.label() + "'s token is signed out on plex.tv\nand removed from this computer's keychain.\n" +
+		"The tool stops working until it gets a new one:\nplexlink exec --tool " + r.Tool + " -- … makes one."
 }
 
 func (v *view) updateFailed(s Screen) {
@@ -283,6 +278,8 @@ func (v *view) updateFailed(s Screen) {
 // are one function so they cannot drift apart. nil: the screen has no such button.
 func primaryEvent(s Screen) any {
 	switch {
+	case s.RevokeAsk.set():
+		return evConfirmRevoke{true}
 	case s.Confirming:
 		return evConfirm{true}
 	case s.Busy != NotBusy:
@@ -322,6 +319,8 @@ func otherEvent(s Screen) any {
 // stop here (a window that belongs to a tray then closes).
 func escapeEvent(s Screen) any {
 	switch {
+	case s.RevokeAsk.set():
+		return evConfirmRevoke{false}
 	case s.Confirming:
 		return evConfirm{false}
 	case s.Kind == Linking:
@@ -478,13 +477,13 @@ func warning(text string) *widget.Label {
 	return l
 }
 
-func primary(label string, f func()) *widget.Button {
-	b := widget.NewButton(label, f)
+func primary(label string, f func()) *keyButton {
+	b := newKeyButton(label, f)
 	b.Importance = widget.HighImportance
 	return b
 }
 
-func secondary(label string, f func()) *widget.Button { return widget.NewButton(label, f) }
+func secondary(label string, f func()) *keyButton { return newKeyButton(label, f) }
 
 // buttons lays buttons out in equal columns, wrapping to rows so 360 px is enough.
 func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {

@@ -145,7 +145,7 @@ func chooseServer(ctx context.Context, svc *account.Service, c choice, server st
 	}
 	if probe {
 		// The server Find picked is the one probed: its token and its URL go together.
-		s = servers.Connect(ctx, probeOptions(svc), s)
+		s = servers.Connect(ctx, svc.ServerOptions(), s)
 		if s.URL == "" {
 			return c, failf(exitFailure, "none of %s's %d connections answered from this computer; `plexlink servers` shows them", termtext.Clean(s.Name), len(s.Connections))
 		}
@@ -153,12 +153,6 @@ func chooseServer(ctx context.Context, svc *account.Service, c choice, server st
 	}
 	c.token, c.server = s.Token, &s
 	return c, nil
-}
-
-// probeOptions: a server someone else shares may be on loopback only when plex.tv is (a
-// test's or demo's fake-server).
-func probeOptions(svc *account.Service) servers.Options {
-	return servers.Options{LoopbackPlexTV: svc.Client != nil && servers.IsLoopbackURL(svc.Client.BaseURL)}
 }
 
 func serverNames(list []servers.Server) string {
@@ -264,7 +258,7 @@ func serversRunAs(f *factory, asJSON bool, user string) int {
 	if err != nil {
 		return report(env, plexError(fmt.Errorf("listing your servers: %w", err)))
 	}
-	list := servers.Probe(ctx, probeOptions(svc), res, true)
+	list := servers.Probe(ctx, svc.ServerOptions(), res, true)
 	me := c.who
 	if st, err := svc.Status(ctx, false); err == nil && st.Account != nil && me == "" {
 		me = account.DisplayName(st.Account)

@@ -148,6 +148,7 @@ type Options struct {
 	Requests    <-chan desktop.Request   // later launches; nil without single-instance
 	ShowWindow  bool                     // open the window at start (not a login start)
 	HealthEvery time.Duration            // 0 → 6h
+	ListsEvery  time.Duration            // how often the tools are re-read while a window is open; 0 → 2s
 	QuitTimeout time.Duration            // how long Quit waits for the window; 0 → 5s
 	Logger      *slog.Logger
 }
@@ -191,6 +192,8 @@ type Tray struct {
 	winEvents  <-chan winproto.Message
 	winClosing bool   // the window said it is quitting
 	pending    string // a command for the next window, once the closing one has exited
+
+	ls lists // what the open window lists (lists.go)
 }
 
 // New returns a tray that will show its state on menu once Start is called. menu may be
@@ -204,6 +207,9 @@ func New(o Options, menu Menu) *Tray {
 	}
 	if o.QuitTimeout <= 0 {
 		o.QuitTimeout = defaultQuitTimeout
+	}
+	if o.ListsEvery <= 0 {
+		o.ListsEvery = defaultListsEvery
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -397,6 +403,12 @@ func (t *Tray) readStatus(then func(account.Status)) {
 }
 
 func (t *Tray) setLinked(st account.Status) {
+	was, wasID := t.linked, accountID(t.acct)
+	defer func() {
+		if t.linked != was || accountID(t.acct) != wasID {
+			t.listsAccountChanged()
+		}
+	}()
 	if !st.Linked {
 		if t.linked {
 			t.log.Info("not linked")
@@ -409,6 +421,13 @@ func (t *Tray) setLinked(st account.Status) {
 	if st.Account != nil {
 		t.acct = st.Account
 	}
+}
+
+func accountID(a *storage.LinkedAccount) int64 {
+	if a == nil {
+		return 0
+	}
+	return a.ID
 }
 
 // checkNow asks plex.tv about the stored token and arms the next check.
@@ -538,8 +557,15 @@ func (t *Tray) checkIfDue() {
 
 func (t *Tray) windowEvent(m winproto.Message) {
 	switch m.Event {
-	case winproto.EventReady, winproto.EventCheckDue:
+	case winproto.EventReady:
 		t.checkIfDue()
+		t.listsStart()
+	case winproto.EventCheckDue:
+		t.checkIfDue()
+	case winproto.EventRefresh:
+		t.readNet()
+	case winproto.EventRevokeTool:
+		t.revokeTool(m.Tool, m.User)
 	case winproto.EventLinked:
 		// The window validated the token just now: re-read who it is, no network.
 		t.relinkNeeded = false
@@ -559,6 +585,7 @@ func (t *Tray) windowEvent(m winproto.Message) {
 		t.copyToken()
 	case winproto.EventClosing:
 		t.winClosing = true
+		t.listsStop()
 	default:
 		t.log.Debug("unknown window event", "event", m.Event)
 	}
@@ -573,6 +600,7 @@ func (t *Tray) windowExited() {
 		t.log.Debug("the window process exited")
 	}
 	t.win, t.winEvents, t.winClosing = nil, nil, false
+	t.listsStop()
 	if t.quitting {
 		return
 	}
@@ -655,6 +683,7 @@ func shortReason(err error) string {
 func (t *Tray) quit() {
 	t.quitting = true
 	t.stopHealth()
+	t.listsStop()
 	t.stop()
 	if t.win != nil {
 		w, events := t.win, t.winEvents

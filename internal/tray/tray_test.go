@@ -128,15 +128,24 @@ type fakeWindow struct {
 	events chan winproto.Message
 	once   sync.Once
 
-	mu     sync.Mutex
-	states []winproto.State
+	mu      sync.Mutex
+	states  []winproto.State
+	lists   []winproto.List
+	revoked []winproto.Message
 }
 
 func (w *fakeWindow) Send(m winproto.Message) error {
-	if m.Cmd == winproto.CmdState {
-		w.mu.Lock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch m.Cmd {
+	case winproto.CmdState:
 		w.states = append(w.states, *m.State)
-		w.mu.Unlock()
+		return nil
+	case winproto.CmdList:
+		w.lists = append(w.lists, *m.List)
+		return nil
+	case winproto.CmdRevoked:
+		w.revoked = append(w.revoked, m)
 		return nil
 	}
 	select {

@@ -3,9 +3,13 @@ package winproto
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestRoundTripAndTolerance(t *testing.T) {
@@ -117,5 +121,64 @@ func TestWriteRefusesOverlong(t *testing.T) {
 	n := 0
 	if err := Read(&b, func(Message) { n++ }, nil); err != nil || n != 1 {
 		t.Errorf("the longest line read as %d messages (%v)", n, err)
+	}
+}
+
+// The lists the tray sends: a round trip, and a section too long for a line is cut to fit
+// with the rest counted, never refused.
+func TestListMessages(t *testing.T) {
+	var b bytes.Buffer
+	l := List{Kind: ListServers, Pending: true, Items: []Item{{Name: "Living Room", Via: "local", HTTPS: true}, {Name: "Old NAS"}}}
+	if err := Write(&b, ListMessage(l)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&b, Revoke("beets", "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&b, Revoked("beets", "u1", errors.New("plex.tv did not answer"))); err != nil {
+		t.Fatal(err)
+	}
+	var got []Message
+	if err := Read(&b, func(m Message) { got = append(got, m) }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Cmd != CmdList || got[0].List == nil || !reflect.DeepEqual(*got[0].List, l) {
+		t.Fatalf("list round trip: %+v", got)
+	}
+	if got[1].Event != EventRevokeTool || got[1].Tool != "beets" || got[1].User != "" {
+		t.Errorf("revoke: %+v", got[1])
+	}
+	if got[2].Cmd != CmdRevoked || got[2].User != "u1" || got[2].Err != "plex.tv did not answer" {
+		t.Errorf("revoked: %+v", got[2])
+	}
+
+	// 500 servers with long names (multi-byte, so cutting must respect runes).
+	var many []Item
+	for i := range 500 {
+		many = append(many, Item{Name: fmt.Sprintf("%03d ", i) + strings.Repeat("é", 200), Owner: strings.Repeat("o", 300), Via: "relay"})
+	}
+	m := ListMessage(List{Kind: ListServers, Items: many})
+	b.Reset()
+	if err := Write(&b, m); err != nil {
+		t.Fatalf("a capped list does not fit a line: %v", err)
+	}
+	if b.Len() > maxLine {
+		t.Fatalf("line of %d bytes", b.Len())
+	}
+	n := len(m.List.Items)
+	if n < 5 || n+m.List.More != 500 {
+		t.Errorf("%d items sent, %d more: want several, and all counted", n, m.List.More)
+	}
+	for _, it := range m.List.Items {
+		if !utf8.ValidString(it.Name) || len(it.Name) > maxField+len("…") || len(it.Owner) > maxField+len("…") {
+			t.Fatalf("a text was not cut cleanly: %q", it.Name)
+		}
+	}
+	if !strings.HasPrefix(m.List.Items[n-1].Name, fmt.Sprintf("%03d ", n-1)) {
+		t.Error("the first rows are not the ones kept")
+	}
+	// One line the list would not even need cutting: left alone.
+	if m := ListMessage(l); m.List.More != 0 || len(m.List.Items) != 2 {
+		t.Errorf("a short list was cut: %+v", m.List)
 	}
 }
