@@ -134,7 +134,7 @@ func TestWindowsNamesAgree(t *testing.T) {
 			"-subsystem console \"$cli\"", "-subsystem gui \"$app\""},
 		"../.github/workflows/ci.yml": {"-subsystem console test-artifacts/dist/windows/plexlink.exe",
 			`-subsystem gui "test-artifacts/dist/windows/Plex Link.exe"`, "dist/windows/plexlink.exe version"},
-		"windows/installer.nsi":       {`"${SRC}\plexlink.exe"`, `"${SRC}\${APPNAME}.exe"`, `!define APPNAME "Plex Link"`},
+		"windows/installer.nsi":         {`"${SRC}\plexlink.exe"`, `"${SRC}\${APPNAME}.exe"`, `!define APPNAME "Plex Link"`},
 		"windows/winetest/wine_test.go": {`filepath.Join(dist, "windows", "plexlink.exe"), filepath.Join(dist, "windows", "Plex Link.exe")`},
 		"../internal/cli/demo.go":       {`"Plex Link.exe"`},
 	} {
