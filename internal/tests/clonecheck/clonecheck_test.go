@@ -98,3 +98,36 @@ func repoRoot(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// docs/ARCHITECTURE.md is the map of the packages: every directory holding Go code (the
+// root is main.go) must be named there as `dir/`, so a new package cannot arrive unmapped.
+func TestArchitectureMapsEveryPackage(t *testing.T) {
+	root := repoRoot(t)
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "ARCHITECTURE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("git", "-C", root, "ls-files", "*.go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]bool{}
+	for _, f := range strings.Fields(string(out)) {
+		if strings.Contains(f, "/testdata/") {
+			continue
+		}
+		dirs[filepath.ToSlash(filepath.Dir(f))] = true
+	}
+	if len(dirs) < 10 {
+		t.Fatalf("found only %d Go package directories", len(dirs))
+	}
+	for dir := range dirs {
+		name := "`" + dir + "/`"
+		if dir == "." {
+			name = "`main.go`"
+		}
+		if !strings.Contains(string(doc), name) {
+			t.Errorf("docs/ARCHITECTURE.md does not map %s", name)
+		}
+	}
+}
