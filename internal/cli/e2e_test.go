@@ -54,10 +54,7 @@ func newWorld(t *testing.T, fakeArgs ...string) *world {
 	return w
 }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
+type result = session.Result
 
 func (w *world) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(session.Binary(w.t), args...)
@@ -67,36 +64,14 @@ func (w *world) command(args ...string) *exec.Cmd {
 
 func (w *world) run(args ...string) result {
 	w.t.Helper()
-	cmd := w.command(args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		w.t.Fatalf("running plexlink %v: %v", args, err)
-	}
-	return result{code, out.String(), errb.String()}
+	return session.Run(w.t, w.command(args...), 60*time.Second)
 }
 
 // runFor runs the binary and kills it if it is still running after d: a command that should
 // give up by itself must not hang the test.
 func (w *world) runFor(d time.Duration, args ...string) result {
 	w.t.Helper()
-	cmd := w.command(args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	timer := time.AfterFunc(d, func() { _ = cmd.Process.Kill() })
-	defer timer.Stop()
-	code := 0
-	if ee, ok := cmd.Wait().(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	return result{code, out.String(), errb.String()}
+	return session.Run(w.t, w.command(args...), d)
 }
 
 // waitOpened waits until the fake xdg-open has recorded n URLs and returns the last.
@@ -144,62 +119,44 @@ func (w *world) keychain() (string, bool) {
 // link runs `plexlink link` to completion, approving the code it opens.
 func (w *world) link(nth int, extra ...string) result {
 	w.t.Helper()
-	cmd := w.command(append([]string{"link"}, extra...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
+	p := session.Start(w.t, w.command(append([]string{"link"}, extra...)...))
 	w.approve(w.pinFrom(w.waitOpened(nth)))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return result{code, out.String(), errb.String()}
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
-		w.t.Fatalf("plexlink link did not finish 20s after approval; stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
-	}
-	return result{}
+	return p.Wait(w.t, 20*time.Second)
 }
 
 func TestLinkStatusTokenUnlink(t *testing.T) {
 	w := newWorld(t)
 
-	if r := w.run("token"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "not linked") {
-		t.Fatalf("token before linking: exit %d, stdout %q, stderr %q; want exit 1, empty stdout, 'not linked'", r.code, r.stdout, r.stderr)
+	if r := w.run("token"); r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "not linked") {
+		t.Fatalf("token before linking: exit %d, stdout %q, stderr %q; want exit 1, empty stdout, 'not linked'", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := w.run("status"); r.code != 1 || !strings.Contains(r.stdout, "Not linked") {
-		t.Fatalf("status before linking: exit %d, stdout %q", r.code, r.stdout)
+	if r := w.run("status"); r.Code != 1 || !strings.Contains(r.Stdout, "Not linked") {
+		t.Fatalf("status before linking: exit %d, stdout %q", r.Code, r.Stdout)
 	}
 
 	r := w.link(1)
-	if r.code != 0 || !strings.Contains(r.stdout, "Linked as ") {
-		t.Fatalf("link: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Linked as ") {
+		t.Fatalf("link: exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	stored, ok := w.keychain()
 	if !ok || stored == "" {
 		t.Fatal("after link, secret-tool finds no token for the service")
 	}
-	if strings.Contains(r.stdout+r.stderr, stored) {
+	if strings.Contains(r.Stdout+r.Stderr, stored) {
 		t.Fatal("plexlink link printed the token")
 	}
 
 	tok := w.run("token")
-	if tok.code != 0 || tok.stderr != "" {
-		t.Fatalf("token: exit %d, stderr %q", tok.code, tok.stderr)
+	if tok.Code != 0 || tok.Stderr != "" {
+		t.Fatalf("token: exit %d, stderr %q", tok.Code, tok.Stderr)
 	}
-	if tok.stdout != stored+"\n" {
-		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", session.Fingerprint(strings.TrimSuffix(tok.stdout, "\n")), session.Fingerprint(stored))
+	if tok.Stdout != stored+"\n" {
+		t.Fatalf("token printed %s, secret-tool has %s; want exactly the token and a newline", session.Fingerprint(strings.TrimSuffix(tok.Stdout, "\n")), session.Fingerprint(stored))
 	}
 
 	st := w.run("status")
-	if st.code != 0 || !strings.Contains(st.stdout, "Linked as ") || !strings.Contains(st.stdout, "token valid") {
-		t.Fatalf("status: exit %d\n%s%s", st.code, st.stdout, st.stderr)
+	if st.Code != 0 || !strings.Contains(st.Stdout, "Linked as ") || !strings.Contains(st.Stdout, "token valid") {
+		t.Fatalf("status: exit %d\n%s%s", st.Code, st.Stdout, st.Stderr)
 	}
 	js := w.run("status", "--json")
 	var got struct {
@@ -207,25 +164,25 @@ func TestLinkStatusTokenUnlink(t *testing.T) {
 		Username string `json:"username"`
 		Valid    *bool  `json:"valid"`
 	}
-	if err := json.Unmarshal([]byte(js.stdout), &got); err != nil || js.code != 0 {
-		t.Fatalf("status --json: exit %d, %v: %q", js.code, err, js.stdout)
+	if err := json.Unmarshal([]byte(js.Stdout), &got); err != nil || js.Code != 0 {
+		t.Fatalf("status --json: exit %d, %v: %q", js.Code, err, js.Stdout)
 	}
 	if !got.Linked || got.Username == "" || got.Valid == nil || !*got.Valid {
-		t.Fatalf("status --json = %s", js.stdout)
+		t.Fatalf("status --json = %s", js.Stdout)
 	}
-	if strings.Contains(st.stdout+js.stdout, stored) {
+	if strings.Contains(st.Stdout+js.Stdout, stored) {
 		t.Fatal("status printed the token")
 	}
 
 	un := w.run("unlink")
-	if un.code != 0 {
-		t.Fatalf("unlink: exit %d: %s", un.code, un.stderr)
+	if un.Code != 0 {
+		t.Fatalf("unlink: exit %d: %s", un.Code, un.Stderr)
 	}
 	if _, ok := w.keychain(); ok {
 		t.Fatal("after unlink, the keychain still holds a token")
 	}
-	if r := w.run("status", "--json"); r.code != 1 || !strings.Contains(r.stdout, `"linked":false`) {
-		t.Fatalf("status --json after unlink: exit %d %s", r.code, r.stdout)
+	if r := w.run("status", "--json"); r.Code != 1 || !strings.Contains(r.Stdout, `"linked":false`) {
+		t.Fatalf("status --json after unlink: exit %d %s", r.Code, r.Stdout)
 	}
 	// The unlinked token still works on plex.tv: plain unlink is local only.
 	if code := w.userStatus(stored); code != http.StatusOK {
@@ -241,13 +198,13 @@ func (w *world) userStatus(tok string) int {
 
 func TestUnlinkSignOut(t *testing.T) {
 	w := newWorld(t)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	stored, _ := w.keychain()
 	r := w.run("unlink", "--sign-out")
-	if r.code != 0 || !strings.Contains(r.stdout, "Signed out") {
-		t.Fatalf("unlink --sign-out: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Signed out") {
+		t.Fatalf("unlink --sign-out: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if _, ok := w.keychain(); ok {
 		t.Fatal("keychain still holds a token")
@@ -259,17 +216,17 @@ func TestUnlinkSignOut(t *testing.T) {
 
 func TestUnlinkSignOutWithPlexDown(t *testing.T) {
 	w := newWorld(t)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	// Point at a loopback port nobody listens on: plex.tv unreachable.
 	dead := "http://127.0.0.1:1/api/v2"
 	r := w.run("--server-url", dead, "unlink", "--sign-out")
-	if r.code != 0 {
-		t.Fatalf("unlink --sign-out with plex.tv down: exit %d: %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("unlink --sign-out with plex.tv down: exit %d: %s", r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "could not sign out") {
-		t.Fatalf("unlink did not say it could not sign out: %q", r.stderr)
+	if !strings.Contains(r.Stderr, "could not sign out") {
+		t.Fatalf("unlink did not say it could not sign out: %q", r.Stderr)
 	}
 	if _, ok := w.keychain(); ok {
 		t.Fatal("keychain still holds a token after unlinking locally")
@@ -278,8 +235,8 @@ func TestUnlinkSignOutWithPlexDown(t *testing.T) {
 
 func TestCtrlCDuringLinkKeepsOldToken(t *testing.T) {
 	w := newWorld(t)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	old, _ := w.keychain()
 
@@ -310,11 +267,11 @@ func TestLinkExpiryGivesClearExit(t *testing.T) {
 	w := newWorld(t, "--pin-ttl", "1s")
 	start := time.Now()
 	r := w.runFor(10*time.Second, "link", "--no-browser")
-	if r.code != 1 || !strings.Contains(r.stderr, "expired") {
-		t.Fatalf("link with codes that expire: exit %d, stderr %q; want exit 1 and 'expired'", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "expired") {
+		t.Fatalf("link with codes that expire: exit %d, stderr %q; want exit 1 and 'expired'", r.Code, r.Stderr)
 	}
-	if strings.Count(r.stdout, "new Plex link code") == 0 {
-		t.Errorf("the engine did not report a renewed code before giving up:\n%s", r.stdout)
+	if strings.Count(r.Stdout, "new Plex link code") == 0 {
+		t.Errorf("the engine did not report a renewed code before giving up:\n%s", r.Stdout)
 	}
 	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
 	if opened := w.browser.Opened(); len(opened) != 0 {
@@ -324,8 +281,8 @@ func TestLinkExpiryGivesClearExit(t *testing.T) {
 
 func TestTokenWithoutDisplayIsClean(t *testing.T) {
 	w := newWorld(t)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	stored, _ := w.keychain()
 	for _, lang := range []string{"C", "C.UTF-8", "POSIX"} {
@@ -363,16 +320,16 @@ func TestKeychainUnavailable(t *testing.T) {
 	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	for _, args := range [][]string{{"token"}, {"status"}} {
 		r := w.run(args...)
-		if r.code != 2 || !strings.Contains(strings.ToLower(r.stderr), "keychain") {
-			t.Errorf("%v with no Secret Service: exit %d, stderr %q; want exit 2 naming the keychain", args, r.code, r.stderr)
+		if r.Code != 2 || !strings.Contains(strings.ToLower(r.Stderr), "keychain") {
+			t.Errorf("%v with no Secret Service: exit %d, stderr %q; want exit 2 naming the keychain", args, r.Code, r.Stderr)
 		}
-		if strings.Contains(r.stdout+r.stderr, "not linked") {
-			t.Errorf("%v reported a broken keychain as 'not linked': %q", args, r.stderr)
+		if strings.Contains(r.Stdout+r.Stderr, "not linked") {
+			t.Errorf("%v reported a broken keychain as 'not linked': %q", args, r.Stderr)
 		}
 	}
 	r := w.run("status", "--json")
-	if r.code != 2 || !strings.Contains(r.stdout, `"error"`) {
-		t.Errorf("status --json with no Secret Service: exit %d, %q", r.code, r.stdout)
+	if r.Code != 2 || !strings.Contains(r.Stdout, `"error"`) {
+		t.Errorf("status --json with no Secret Service: exit %d, %q", r.Code, r.Stdout)
 	}
 }
 
@@ -393,16 +350,16 @@ func TestBadInvocations(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := w.run(c.args...)
-		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
-			t.Errorf("plexlink %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, r.code, r.stderr, c.code, c.want)
+		if r.Code != c.code || !strings.Contains(r.Stderr, c.want) {
+			t.Errorf("plexlink %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, r.Code, r.Stderr, c.code, c.want)
 		}
-		if c.code == 2 && !strings.Contains(r.stderr, "Usage:") {
+		if c.code == 2 && !strings.Contains(r.Stderr, "Usage:") {
 			t.Errorf("plexlink %v: no usage on stderr", c.args)
 		}
 	}
 	for _, args := range [][]string{{"help"}, {"--help"}, {"version"}, {"--version"}} {
-		if r := w.run(args...); r.code != 0 || r.stdout == "" {
-			t.Errorf("plexlink %v: exit %d, stdout %q", args, r.code, r.stdout)
+		if r := w.run(args...); r.Code != 0 || r.Stdout == "" {
+			t.Errorf("plexlink %v: exit %d, stdout %q", args, r.Code, r.Stdout)
 		}
 	}
 }
@@ -414,8 +371,8 @@ func TestLinkWithoutKeychainFailsBeforeACode(t *testing.T) {
 	w.env = append(w.env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	start := time.Now()
 	r := w.runFor(10*time.Second, "link", "--no-browser")
-	if r.code != 1 || !strings.Contains(r.stderr, "keychain unavailable") || strings.Contains(r.stdout, "?pin=") {
-		t.Fatalf("link with no keychain: exit %d, stdout %q, stderr %q; want exit 1 naming the keychain, no code", r.code, r.stdout, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "keychain unavailable") || strings.Contains(r.Stdout, "?pin=") {
+		t.Fatalf("link with no keychain: exit %d, stdout %q, stderr %q; want exit 1 naming the keychain, no code", r.Code, r.Stdout, r.Stderr)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("link with no keychain took %v", d)
@@ -431,8 +388,8 @@ func TestRateLimitEndsLink(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("link took %v", d)
 	}
-	if want := "plex.tv is rate-limiting this computer; try again in about 24 hours"; r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Errorf("link under a day's rate limit: exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
+	if want := "plex.tv is rate-limiting this computer; try again in about 24 hours"; r.Code != 1 || !strings.Contains(r.Stderr, want) {
+		t.Errorf("link under a day's rate limit: exit %d, stderr %q; want exit 1 and %q", r.Code, r.Stderr, want)
 	}
 	if _, found := w.keychain(); found {
 		t.Error("a token was stored")

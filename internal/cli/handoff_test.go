@@ -25,8 +25,8 @@ import (
 func linkedWorld(t *testing.T) (*world, string) {
 	t.Helper()
 	w := newWorld(t)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	tok, _ := w.keychain()
 	return w, tok
@@ -64,8 +64,8 @@ func TestServersAndServerTokens(t *testing.T) {
 	w, acct := linkedWorld(t)
 	start := time.Now()
 	r := w.run("servers", "--json")
-	if r.code != 0 {
-		t.Fatalf("servers --json: exit %d: %s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("servers --json: exit %d: %s", r.Code, r.Stderr)
 	}
 	// Old NAS has a candidate that accepts and never answers: one probe timeout (3 s), not more.
 	if d := time.Since(start); d > 6*time.Second {
@@ -73,7 +73,7 @@ func TestServersAndServerTokens(t *testing.T) {
 	}
 	// The documented shape, exactly: a field added or renamed here breaks scripts.
 	var shape []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &shape); err != nil || len(shape) == 0 {
+	if err := json.Unmarshal([]byte(r.Stdout), &shape); err != nil || len(shape) == 0 {
 		t.Fatalf("servers --json: %v", err)
 	}
 	keys := func(m map[string]any) string {
@@ -91,28 +91,28 @@ func TestServersAndServerTokens(t *testing.T) {
 		t.Errorf("connection keys %s", got)
 	}
 	var list []serverOut
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
-		t.Fatalf("servers --json is not a JSON array: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
+		t.Fatalf("servers --json is not a JSON array: %v\n%s", err, r.Stdout)
 	}
 	if len(list) != 3 || list[0].Name != plextvtest.OwnedServerName || list[1].Owner != plextvtest.SharedServerOwner || list[1].Owned {
-		t.Fatalf("servers --json = %s", r.stdout)
+		t.Fatalf("servers --json = %s", r.Stdout)
 	}
 	if list[2].URL != "" || len(list[2].Connections) == 0 {
 		t.Errorf("%s has only closed ports but got url %q", list[2].Name, list[2].URL)
 	}
 	text := w.run("servers")
-	if text.code != 0 || !strings.Contains(text.stdout, plextvtest.SharedServerName) || !strings.Contains(text.stdout, list[0].URL) {
-		t.Fatalf("servers: exit %d\n%s%s", text.code, text.stdout, text.stderr)
+	if text.Code != 0 || !strings.Contains(text.Stdout, plextvtest.SharedServerName) || !strings.Contains(text.Stdout, list[0].URL) {
+		t.Fatalf("servers: exit %d\n%s%s", text.Code, text.Stdout, text.Stderr)
 	}
 
 	var tokens []string
 	for _, s := range list[:2] {
 		byName := w.run("token", "--server", s.Name)
 		byID := w.run("token", "--server", s.MachineID)
-		if byName.code != 0 || byName.stdout != byID.stdout || byName.stderr != "" {
-			t.Fatalf("token --server %q: exit %d (by id %d) %s", s.Name, byName.code, byID.code, byName.stderr)
+		if byName.Code != 0 || byName.Stdout != byID.Stdout || byName.Stderr != "" {
+			t.Fatalf("token --server %q: exit %d (by id %d) %s", s.Name, byName.Code, byID.Code, byName.Stderr)
 		}
-		tok := strings.TrimSuffix(byName.stdout, "\n")
+		tok := strings.TrimSuffix(byName.Stdout, "\n")
 		if tok == acct || identityStatus(t, s.URL, tok) != http.StatusOK {
 			t.Errorf("%s: its token is the account token or is refused at the url servers printed", s.Name)
 		}
@@ -122,39 +122,39 @@ func TestServersAndServerTokens(t *testing.T) {
 		t.Error("two servers handed out the same token")
 	}
 	for _, tok := range append(tokens, acct) {
-		if strings.Contains(r.stdout+r.stderr+text.stdout+text.stderr, tok) {
+		if strings.Contains(r.Stdout+r.Stderr+text.Stdout+text.Stderr, tok) {
 			t.Fatal("servers printed a token")
 		}
 	}
 
 	unknown := w.run("token", "--server", "Nope")
-	if unknown.code != 1 || unknown.stdout != "" || !strings.Contains(unknown.stderr, plextvtest.OwnedServerName) {
-		t.Errorf("token --server Nope: exit %d, stdout %q, stderr %q; want exit 1 and the list of names", unknown.code, unknown.stdout, unknown.stderr)
+	if unknown.Code != 1 || unknown.Stdout != "" || !strings.Contains(unknown.Stderr, plextvtest.OwnedServerName) {
+		t.Errorf("token --server Nope: exit %d, stdout %q, stderr %q; want exit 1 and the list of names", unknown.Code, unknown.Stdout, unknown.Stderr)
 	}
 	down := w.run("servers", "--server-url", "http://127.0.0.1:1/api/v2")
-	if down.code != 1 || !strings.Contains(down.stderr, "listing your servers") {
-		t.Errorf("servers with plex.tv unreachable: exit %d, %q", down.code, down.stderr)
+	if down.Code != 1 || !strings.Contains(down.Stderr, "listing your servers") {
+		t.Errorf("servers with plex.tv unreachable: exit %d, %q", down.Code, down.Stderr)
 	}
-	if r := w.run("unlink"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := w.run("unlink"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
-	if r := w.run("servers"); r.code != 1 || !strings.Contains(r.stderr, "not linked") {
-		t.Errorf("servers while not linked: exit %d, %q", r.code, r.stderr)
+	if r := w.run("servers"); r.Code != 1 || !strings.Contains(r.Stderr, "not linked") {
+		t.Errorf("servers while not linked: exit %d, %q", r.Code, r.Stderr)
 	}
 }
 
 func TestToolTokens(t *testing.T) {
 	w, acct := linkedWorld(t)
 	first := w.run("token", "--tool", "kometa")
-	if first.code != 0 || first.stderr != "" {
-		t.Fatalf("token --tool kometa: exit %d: %s", first.code, first.stderr)
+	if first.Code != 0 || first.Stderr != "" {
+		t.Fatalf("token --tool kometa: exit %d: %s", first.Code, first.Stderr)
 	}
-	tok := strings.TrimSuffix(first.stdout, "\n")
+	tok := strings.TrimSuffix(first.Stdout, "\n")
 	stored, err := w.sess.SecretToolLookupUser(w.service, "tool:kometa")
 	if err != nil || stored != tok || tok == acct || w.userStatus(tok) != http.StatusOK {
 		t.Fatalf("the tool token is not the keychain's tool:kometa item, or is the account token, or is refused (%v)", err)
 	}
-	if again := w.run("token", "--tool", "kometa"); again.stdout != first.stdout {
+	if again := w.run("token", "--tool", "kometa"); again.Stdout != first.Stdout {
 		t.Fatal("a second token --tool kometa gave another token")
 	}
 	var tools []struct {
@@ -162,30 +162,30 @@ func TestToolTokens(t *testing.T) {
 		ClientID string `json:"client_id"`
 	}
 	lst := w.run("tools", "--json")
-	if err := json.Unmarshal([]byte(lst.stdout), &tools); err != nil || lst.code != 0 || len(tools) != 1 || tools[0].Name != "kometa" {
-		t.Fatalf("tools --json: exit %d %v: %s", lst.code, err, lst.stdout)
+	if err := json.Unmarshal([]byte(lst.Stdout), &tools); err != nil || lst.Code != 0 || len(tools) != 1 || tools[0].Name != "kometa" {
+		t.Fatalf("tools --json: exit %d %v: %s", lst.Code, err, lst.Stdout)
 	}
 	var env map[string]string
 	e := w.run("env", "--tool", "kometa", "--format", "json")
-	if err := json.Unmarshal([]byte(e.stdout), &env); err != nil || e.code != 0 {
-		t.Fatalf("env --tool kometa --format json: exit %d %v", e.code, err)
+	if err := json.Unmarshal([]byte(e.Stdout), &env); err != nil || e.Code != 0 {
+		t.Fatalf("env --tool kometa --format json: exit %d %v", e.Code, err)
 	}
-	if env["PLEX_TOKEN"] != tok || env["PLEXAPI_HEADER_PRODUCT"] != "kometa" || !strings.Contains(lst.stdout, env["PLEXAPI_HEADER_IDENTIFIER"]) || env["PLEXAPI_HEADER_IDENTIFIER"] == "" {
+	if env["PLEX_TOKEN"] != tok || env["PLEXAPI_HEADER_PRODUCT"] != "kometa" || !strings.Contains(lst.Stdout, env["PLEXAPI_HEADER_IDENTIFIER"]) || env["PLEXAPI_HEADER_IDENTIFIER"] == "" {
 		t.Errorf("env --tool: identifier %q product %q, token matches %t", env["PLEXAPI_HEADER_IDENTIFIER"], env["PLEXAPI_HEADER_PRODUCT"], env["PLEX_TOKEN"] == tok)
 	}
-	if strings.Contains(lst.stdout, tok) {
+	if strings.Contains(lst.Stdout, tok) {
 		t.Fatal("tools printed a token")
 	}
-	if st := w.run("status", "--json"); !strings.Contains(st.stdout, `"tools":1`) {
-		t.Errorf("status --json: %s", st.stdout)
+	if st := w.run("status", "--json"); !strings.Contains(st.Stdout, `"tools":1`) {
+		t.Errorf("status --json: %s", st.Stdout)
 	}
-	if bad := w.run("token", "--tool", "Not OK"); bad.code != 2 {
-		t.Errorf("token --tool 'Not OK': exit %d, want 2", bad.code)
+	if bad := w.run("token", "--tool", "Not OK"); bad.Code != 2 {
+		t.Errorf("token --tool 'Not OK': exit %d, want 2", bad.Code)
 	}
 
-	other := strings.TrimSuffix(w.run("token", "--tool", "plexapi").stdout, "\n")
-	if rv := w.run("tools", "revoke", "kometa"); rv.code != 0 {
-		t.Fatalf("tools revoke kometa: exit %d %s", rv.code, rv.stderr)
+	other := strings.TrimSuffix(w.run("token", "--tool", "plexapi").Stdout, "\n")
+	if rv := w.run("tools", "revoke", "kometa"); rv.Code != 0 {
+		t.Fatalf("tools revoke kometa: exit %d %s", rv.Code, rv.Stderr)
 	}
 	if w.userStatus(tok) != http.StatusUnauthorized || w.userStatus(acct) != http.StatusOK || w.userStatus(other) != http.StatusOK {
 		t.Error("revoking kometa must kill its token and only its token")
@@ -193,11 +193,11 @@ func TestToolTokens(t *testing.T) {
 	if _, err := w.sess.SecretToolLookupUser(w.service, "tool:kometa"); err == nil {
 		t.Error("the revoked token is still in the keychain")
 	}
-	if rv := w.run("tools", "revoke", "kometa"); rv.code != 1 {
-		t.Errorf("revoking again: exit %d, want 1", rv.code)
+	if rv := w.run("tools", "revoke", "kometa"); rv.Code != 1 {
+		t.Errorf("revoking again: exit %d, want 1", rv.Code)
 	}
-	if un := w.run("unlink", "--sign-out"); un.code != 0 || !strings.Contains(un.stdout, "plexapi") {
-		t.Fatalf("unlink --sign-out: exit %d\n%s%s", un.code, un.stdout, un.stderr)
+	if un := w.run("unlink", "--sign-out"); un.Code != 0 || !strings.Contains(un.Stdout, "plexapi") {
+		t.Fatalf("unlink --sign-out: exit %d\n%s%s", un.Code, un.Stdout, un.Stderr)
 	}
 	if _, err := w.sess.SecretToolLookupUser(w.service, "tool:plexapi"); err == nil || w.userStatus(other) != http.StatusUnauthorized {
 		t.Error("unlink --sign-out left the plexapi tool token stored or valid")
@@ -248,17 +248,17 @@ test "$PLEX_URL" = "$PLEXAPI_AUTH_SERVER_BASEURL" -a "$PLEX_TOKEN" = "$KOMETA_PL
 curl -sf -o /dev/null -H "Accept: application/json" -H "X-Plex-Token: $PLEX_TOKEN" "$PLEX_URL/identity" || exit 14
 echo through`
 	r := w.run("exec", "--server", plextvtest.SharedServerName, "--", "sh", "-c", check)
-	if r.code != 0 || r.stdout != "through\n" {
-		t.Fatalf("exec --server: exit %d (11 no marker, 12 token in argv, 13 vars differ, 14 url/token refused)\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || r.Stdout != "through\n" {
+		t.Fatalf("exec --server: exit %d (11 no marker, 12 token in argv, 13 vars differ, 14 url/token refused)\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := w.run("exec", "--", "sh", "-c", "exit 7"); r.code != 7 {
-		t.Errorf("child exit 7 → plexlink exit %d", r.code)
+	if r := w.run("exec", "--", "sh", "-c", "exit 7"); r.Code != 7 {
+		t.Errorf("child exit 7 → plexlink exit %d", r.Code)
 	}
-	if r := w.run("exec", "--", "sh", "-c", "kill -TERM $$"); r.code != 128+int(syscall.SIGTERM) {
-		t.Errorf("child killed by SIGTERM → exit %d, want 143", r.code)
+	if r := w.run("exec", "--", "sh", "-c", "kill -TERM $$"); r.Code != 128+int(syscall.SIGTERM) {
+		t.Errorf("child killed by SIGTERM → exit %d, want 143", r.Code)
 	}
-	if r := w.run("exec", "--", "no-such-command-plexlink"); r.code != 127 {
-		t.Errorf("missing command → exit %d, want 127", r.code)
+	if r := w.run("exec", "--", "no-such-command-plexlink"); r.Code != 127 {
+		t.Errorf("missing command → exit %d, want 127", r.Code)
 	}
 	nested := w.command("exec", "--", "true")
 	nested.Env = append(nested.Env, "PLEXLINK_EXEC=1")
@@ -297,12 +297,12 @@ echo through`
 		t.Errorf("after SIGINT: child printed %q, plexlink exit %d; want got-INT and 3", got, cmd.ProcessState.ExitCode())
 	}
 
-	if r := w.run("unlink"); r.code != 0 {
-		t.Fatal(r.stderr)
+	if r := w.run("unlink"); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	marker := filepath.Join(t.TempDir(), "ran")
-	if r := w.run("exec", "--", "touch", marker); r.code != 1 || !strings.Contains(r.stderr, "not linked") {
-		t.Errorf("exec while not linked: exit %d %q", r.code, r.stderr)
+	if r := w.run("exec", "--", "touch", marker); r.Code != 1 || !strings.Contains(r.Stderr, "not linked") {
+		t.Errorf("exec while not linked: exit %d %q", r.Code, r.Stderr)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("exec started the command although not linked")

@@ -52,20 +52,20 @@ func TestHostileServers(t *testing.T) {
 	ca := filepath.Join(t.TempDir(), "hostile-ca.pem")
 	w := newWorld(t, "--hostile", "--hostile-ca", ca)
 	w.env = append(w.env, "SSL_CERT_FILE="+ca)
-	if r := w.link(1); r.code != 0 {
-		t.Fatalf("link: exit %d: %s", r.code, r.stderr)
+	if r := w.link(1); r.Code != 0 {
+		t.Fatalf("link: exit %d: %s", r.Code, r.Stderr)
 	}
 	acct, _ := w.keychain()
 
 	js := w.run("servers", "--json")
-	if js.code != 0 {
-		t.Fatalf("servers --json: exit %d: %s", js.code, js.stderr)
+	if js.Code != 0 {
+		t.Fatalf("servers --json: exit %d: %s", js.Code, js.Stderr)
 	}
-	if r := terminalSafe(js.stdout); r != 0 {
+	if r := terminalSafe(js.Stdout); r != 0 {
 		t.Errorf("servers --json printed %U raw", r)
 	}
 	var list []serverOut
-	if err := json.Unmarshal([]byte(js.stdout), &list); err != nil {
+	if err := json.Unmarshal([]byte(js.Stdout), &list); err != nil {
 		t.Fatalf("servers --json: %v", err)
 	}
 	byName := map[string]serverOut{}
@@ -74,7 +74,7 @@ func TestHostileServers(t *testing.T) {
 	}
 	living, evil, studio, imp := byName[plextvtest.OwnedServerName], byName[plextvtest.HostileServerName], byName[plextvtest.DualServerName], byName[plextvtest.ImpostorServerName]
 	if len(list) != 6 || list[0].Name != plextvtest.ImpostorServerName || imp.MachineID != living.MachineID {
-		t.Fatalf("servers --json: want the impostor first, with Living Room's machine id: %s", js.stdout)
+		t.Fatalf("servers --json: want the impostor first, with Living Room's machine id: %s", js.Stdout)
 	}
 	if evil.Owner != plextvtest.HostileOwner {
 		t.Errorf("servers --json does not round-trip the names: owner %q", evil.Owner)
@@ -87,27 +87,27 @@ func TestHostileServers(t *testing.T) {
 	}
 
 	text := w.run("servers")
-	if text.code != 0 {
-		t.Fatalf("servers: exit %d\n%s", text.code, text.stderr)
+	if text.Code != 0 {
+		t.Fatalf("servers: exit %d\n%s", text.Code, text.Stderr)
 	}
-	if !strings.Contains(text.stdout, termtext.Clean(plextvtest.HostileServerName)) {
-		t.Errorf("servers does not show the hostile name cleaned:\n%q", text.stdout)
+	if !strings.Contains(text.Stdout, termtext.Clean(plextvtest.HostileServerName)) {
+		t.Errorf("servers does not show the hostile name cleaned:\n%q", text.Stdout)
 	}
-	if r := terminalSafe(text.stdout + text.stderr); r != 0 {
-		t.Errorf("servers printed %U raw: %q", r, text.stdout)
+	if r := terminalSafe(text.Stdout + text.Stderr); r != 0 {
+		t.Errorf("servers printed %U raw: %q", r, text.Stdout)
 	}
 
 	// Asked by id, your own server wins the id; by name, the name decides. Either way the
 	// URL is the picked server's: its token works there.
-	tok := strings.TrimSuffix(w.run("token", "--server", plextvtest.OwnedServerName).stdout, "\n")
-	if byID := w.run("token", "--server", living.MachineID); byID.stdout != tok+"\n" || tok == "" {
-		t.Errorf("token --server <Living Room's machine id> is not Living Room's token (exit %d)", byID.code)
+	tok := strings.TrimSuffix(w.run("token", "--server", plextvtest.OwnedServerName).Stdout, "\n")
+	if byID := w.run("token", "--server", living.MachineID); byID.Stdout != tok+"\n" || tok == "" {
+		t.Errorf("token --server <Living Room's machine id> is not Living Room's token (exit %d)", byID.Code)
 	}
 	for _, q := range []string{plextvtest.OwnedServerName, living.MachineID} {
 		var env map[string]string
 		r := w.run("env", "--server", q, "--format", "json")
-		if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || r.code != 0 {
-			t.Fatalf("env --server %q: exit %d %v %s", q, r.code, err, r.stderr)
+		if err := json.Unmarshal([]byte(r.Stdout), &env); err != nil || r.Code != 0 {
+			t.Fatalf("env --server %q: exit %d %v %s", q, r.Code, err, r.Stderr)
 		}
 		if env["PLEX_TOKEN"] != tok || env["PLEX_URL"] == imp.URL || identityStatus(t, env["PLEX_URL"], tok) != http.StatusOK {
 			t.Errorf("env --server %q: PLEX_URL %q does not take Living Room's token (the impostor is at %q)", q, env["PLEX_URL"], imp.URL)
@@ -116,8 +116,8 @@ func TestHostileServers(t *testing.T) {
 
 	var env map[string]string
 	r := w.run("env", "--server", plextvtest.HostileServerName, "--format", "json")
-	if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || r.code != 0 {
-		t.Fatalf("env --server <hostile>: exit %d %v %s", r.code, err, r.stderr)
+	if err := json.Unmarshal([]byte(r.Stdout), &env); err != nil || r.Code != 0 {
+		t.Fatalf("env --server <hostile>: exit %d %v %s", r.Code, err, r.Stderr)
 	}
 	if u, err := url.Parse(env["PLEX_URL"]); err != nil || u.Path != "" || u.RawQuery != "" || env["PLEX_URL"] != evil.URL {
 		t.Errorf("PLEX_URL %q, want %q (no path, no query)", env["PLEX_URL"], evil.URL)
@@ -129,8 +129,8 @@ func TestHostileServers(t *testing.T) {
 	}
 
 	r = w.run("env", "--server", plextvtest.DualServerName, "--format", "json")
-	if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || r.code != 0 || env["PLEX_URL"] != studio.URL {
-		t.Fatalf("env --server Studio: exit %d %v, PLEX_URL %q want %q", r.code, err, env["PLEX_URL"], studio.URL)
+	if err := json.Unmarshal([]byte(r.Stdout), &env); err != nil || r.Code != 0 || env["PLEX_URL"] != studio.URL {
+		t.Fatalf("env --server Studio: exit %d %v, PLEX_URL %q want %q", r.Code, err, env["PLEX_URL"], studio.URL)
 	}
 	plain := studio.Connections[1].URI
 	if !strings.HasPrefix(plain, "http://") {
@@ -147,7 +147,7 @@ func TestHostileServers(t *testing.T) {
 	}
 
 	for _, secret := range []string{acct, tok} {
-		if strings.Contains(js.stdout+js.stderr+text.stdout+text.stderr, secret) {
+		if strings.Contains(js.Stdout+js.Stderr+text.Stdout+text.Stderr, secret) {
 			t.Fatal("servers printed a token")
 		}
 	}

@@ -38,10 +38,10 @@ func (w *world) signOutElsewhere(tok string) {
 func (w *world) toolToken(name string) string {
 	w.t.Helper()
 	r := w.run("token", "--tool", name)
-	if r.code != 0 {
-		w.t.Fatalf("token --tool %s: exit %d: %s", name, r.code, r.stderr)
+	if r.Code != 0 {
+		w.t.Fatalf("token --tool %s: exit %d: %s", name, r.Code, r.Stderr)
 	}
-	return strings.TrimSuffix(r.stdout, "\n")
+	return strings.TrimSuffix(r.Stdout, "\n")
 }
 
 func TestToolTokenSignedOutBehindOurBackIsRenewed(t *testing.T) {
@@ -49,18 +49,18 @@ func TestToolTokenSignedOutBehindOurBackIsRenewed(t *testing.T) {
 	first := w.toolToken("kometa")
 	w.signOutElsewhere(first)
 	r := w.run("token", "--tool", "kometa")
-	second := strings.TrimSuffix(r.stdout, "\n")
-	if r.code != 0 || second == first || w.userStatus(second) != http.StatusOK {
-		t.Fatalf("token --tool after a sign-out elsewhere: exit %d, same token %t, valid %d\n%s", r.code, second == first, w.userStatus(second), r.stderr)
+	second := strings.TrimSuffix(r.Stdout, "\n")
+	if r.Code != 0 || second == first || w.userStatus(second) != http.StatusOK {
+		t.Fatalf("token --tool after a sign-out elsewhere: exit %d, same token %t, valid %d\n%s", r.Code, second == first, w.userStatus(second), r.Stderr)
 	}
-	if !strings.Contains(r.stderr, "no longer accepted kometa's token") {
-		t.Errorf("the renewal was not said on stderr: %q", r.stderr)
+	if !strings.Contains(r.Stderr, "no longer accepted kometa's token") {
+		t.Errorf("the renewal was not said on stderr: %q", r.Stderr)
 	}
 	if stored, _ := w.sess.SecretToolLookupUser(w.service, "tool:kometa"); stored != second {
 		t.Error("the keychain does not hold the renewed token")
 	}
-	if again := w.run("token", "--tool", "kometa"); again.stdout != r.stdout || again.stderr != "" {
-		t.Errorf("the next use did not hand out the renewed token quietly: %q", again.stderr)
+	if again := w.run("token", "--tool", "kometa"); again.Stdout != r.Stdout || again.Stderr != "" {
+		t.Errorf("the next use did not hand out the renewed token quietly: %q", again.Stderr)
 	}
 }
 
@@ -70,12 +70,12 @@ func TestAccountTokenRefusedMeansRelinkForEveryTool(t *testing.T) {
 	w.signOutElsewhere(tool)
 	w.signOutElsewhere(acct) // "sign out of all devices"
 	for _, args := range [][]string{{"token", "--tool", "kometa"}, {"env", "--tool", "kometa"}, {"exec", "--tool", "kometa", "--", "true"}} {
-		if r := w.run(args...); r.code != 1 || !strings.Contains(r.stderr, "relink") || r.stdout != "" {
-			t.Errorf("%v with the account token refused: exit %d %q", args, r.code, r.stderr)
+		if r := w.run(args...); r.Code != 1 || !strings.Contains(r.Stderr, "relink") || r.Stdout != "" {
+			t.Errorf("%v with the account token refused: exit %d %q", args, r.Code, r.Stderr)
 		}
 	}
-	if r := w.link(2); r.code != 0 {
-		t.Fatalf("relink: %s", r.stderr)
+	if r := w.link(2); r.Code != 0 {
+		t.Fatalf("relink: %s", r.Stderr)
 	}
 	if fresh := w.toolToken("kometa"); fresh == tool || w.userStatus(fresh) != http.StatusOK {
 		t.Error("after the relink, kometa did not get a fresh working token")
@@ -94,14 +94,14 @@ func TestToolsAndUnlinkWithoutConfigFile(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(cfg, "plexlink")); err != nil || cfg == "" {
 		t.Fatalf("removing the config dir %q: %v", cfg, err)
 	}
-	if r := w.run("tools"); r.code != 0 || !strings.Contains(r.stdout, "kometa") || !strings.Contains(r.stdout, "plexapi") {
-		t.Fatalf("tools without config.json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := w.run("tools"); r.Code != 0 || !strings.Contains(r.Stdout, "kometa") || !strings.Contains(r.Stdout, "plexapi") {
+		t.Fatalf("tools without config.json: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if err := os.RemoveAll(filepath.Join(cfg, "plexlink")); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.run("unlink", "--sign-out"); r.code != 0 || !strings.Contains(r.stdout, "kometa") {
-		t.Fatalf("unlink --sign-out without config.json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := w.run("unlink", "--sign-out"); r.Code != 0 || !strings.Contains(r.Stdout, "kometa") {
+		t.Fatalf("unlink --sign-out without config.json: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if w.userStatus(k) != http.StatusUnauthorized || w.userStatus(p) != http.StatusUnauthorized {
 		t.Error("a tool's token stays valid on plex.tv after unlink --sign-out without config.json")
@@ -123,16 +123,16 @@ func TestConcurrentToolTokensMintOne(t *testing.T) {
 	}
 	wg.Wait()
 	for _, r := range out {
-		if r.code != 0 || r.stdout != out[0].stdout {
-			t.Fatalf("three concurrent first uses of --tool kometa gave different tokens or failed: %d %q", r.code, r.stderr)
+		if r.Code != 0 || r.Stdout != out[0].Stdout {
+			t.Fatalf("three concurrent first uses of --tool kometa gave different tokens or failed: %d %q", r.Code, r.Stderr)
 		}
 	}
-	tok := strings.TrimSuffix(out[0].stdout, "\n")
-	if rv := w.run("tools", "revoke", "kometa"); rv.code != 0 || w.userStatus(tok) != http.StatusUnauthorized {
-		t.Fatalf("revoke: exit %d", rv.code)
+	tok := strings.TrimSuffix(out[0].Stdout, "\n")
+	if rv := w.run("tools", "revoke", "kometa"); rv.Code != 0 || w.userStatus(tok) != http.StatusUnauthorized {
+		t.Fatalf("revoke: exit %d", rv.Code)
 	}
-	if mint := w.run("token", "--tool", "kometa"); mint.code != 0 {
-		t.Fatal(mint.stderr)
+	if mint := w.run("token", "--tool", "kometa"); mint.Code != 0 {
+		t.Fatal(mint.Stderr)
 	}
 }
 
@@ -157,8 +157,8 @@ func TestRelinkAsAnotherAccountDropsItsTools(t *testing.T) {
 	if w.userStatus(tool) != http.StatusUnauthorized {
 		t.Error("the previous account's tool token was not signed out")
 	}
-	if r := w.run("tools"); strings.Contains(r.stdout, "kometa") {
-		t.Errorf("tools still lists the previous account's tool:\n%s", r.stdout)
+	if r := w.run("tools"); strings.Contains(r.Stdout, "kometa") {
+		t.Errorf("tools still lists the previous account's tool:\n%s", r.Stdout)
 	}
 	if fresh := w.toolToken("kometa"); fresh == tool {
 		t.Error("the previous account's tool token was handed out after the relink")
@@ -189,8 +189,8 @@ func TestUnlinkStopsAPendingLink(t *testing.T) {
 	if code == "" {
 		t.Fatal("link printed no code")
 	}
-	if r := w.run("unlink"); r.code != 0 {
-		t.Fatalf("unlink while a link is pending: exit %d %s", r.code, r.stderr)
+	if r := w.run("unlink"); r.Code != 0 {
+		t.Fatalf("unlink while a link is pending: exit %d %s", r.Code, r.Stderr)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -209,8 +209,8 @@ func TestUnlinkStopsAPendingLink(t *testing.T) {
 	if _, found := w.keychain(); found {
 		t.Fatal("a link started before unlink landed after it: the computer is linked again")
 	}
-	if r := w.run("status", "--offline"); r.code != 1 {
-		t.Errorf("status after unlink: exit %d", r.code)
+	if r := w.run("status", "--offline"); r.Code != 1 {
+		t.Errorf("status after unlink: exit %d", r.Code)
 	}
 }
 

@@ -96,8 +96,8 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	// users: the admin and both members, never a token.
 	r := w.run("users", "--json")
 	var users []homeUserOut
-	if err := json.Unmarshal([]byte(r.stdout), &users); err != nil || r.code != 0 || len(users) != 3 {
-		t.Fatalf("users --json: exit %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	if err := json.Unmarshal([]byte(r.Stdout), &users); err != nil || r.Code != 0 || len(users) != 3 {
+		t.Fatalf("users --json: exit %d %v\n%s%s", r.Code, err, r.Stdout, r.Stderr)
 	}
 	byName := map[string]homeUserOut{}
 	for _, u := range users {
@@ -105,7 +105,7 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	}
 	kid, alice := byName[plextvtest.ManagedUserTitle], byName[plextvtest.ProtectedUserName]
 	if !users[0].Admin || !kid.Restricted || kid.Protected || !alice.Protected || alice.Admin || kid.UUID == "" || alice.UUID == "" {
-		t.Fatalf("users --json = %s", r.stdout)
+		t.Fatalf("users --json = %s", r.Stdout)
 	}
 	for _, u := range w.fake.HomeUsers {
 		if _, ok := byName[u.Name]; !ok {
@@ -113,45 +113,45 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 		}
 	}
 	text := w.run("users")
-	if text.code != 0 || !strings.Contains(text.stdout, plextvtest.ProtectedUserName) || !strings.Contains(text.stdout, kid.UUID) {
-		t.Fatalf("users: exit %d\n%s%s", text.code, text.stdout, text.stderr)
+	if text.Code != 0 || !strings.Contains(text.Stdout, plextvtest.ProtectedUserName) || !strings.Contains(text.Stdout, kid.UUID) {
+		t.Fatalf("users: exit %d\n%s%s", text.Code, text.Stdout, text.Stderr)
 	}
-	if strings.Contains(r.stdout+text.stdout, acct) {
+	if strings.Contains(r.Stdout+text.Stdout, acct) {
 		t.Fatal("users printed the account token")
 	}
 	// Shell completion offers the Home's names for --user.
 	comp := w.run("__complete", "token", "--user", "")
-	if !strings.Contains(comp.stdout, plextvtest.ManagedUserTitle+"\tmanaged") || !strings.Contains(comp.stdout, plextvtest.ProtectedUserName+"\tmember, PIN") {
-		t.Errorf("completing --user: %q", comp.stdout)
+	if !strings.Contains(comp.Stdout, plextvtest.ManagedUserTitle+"\tmanaged") || !strings.Contains(comp.Stdout, plextvtest.ProtectedUserName+"\tmember, PIN") {
+		t.Errorf("completing --user: %q", comp.Stdout)
 	}
 
 	// token --user: each member's own token, kept as user:UUID; the admin's is the account's.
 	k := w.run("token", "--user", strings.ToLower(plextvtest.ManagedUserTitle))
-	kidTok := bare(k.stdout)
-	if k.code != 0 || w.whoseToken(kidTok) != kid.UUID || kidTok == acct {
-		t.Fatalf("token --user Kid: exit %d %s; token %s is not Kid's", k.code, k.stderr, session.Fingerprint(kidTok))
+	kidTok := bare(k.Stdout)
+	if k.Code != 0 || w.whoseToken(kidTok) != kid.UUID || kidTok == acct {
+		t.Fatalf("token --user Kid: exit %d %s; token %s is not Kid's", k.Code, k.Stderr, session.Fingerprint(kidTok))
 	}
 	if stored, err := w.sess.SecretToolLookupUser(w.service, "user:"+kid.UUID); err != nil || stored != kidTok {
 		t.Fatalf("Kid's token is not the keychain item user:%s (%v)", kid.UUID, err)
 	}
-	if again := w.run("token", "--user", kid.UUID); bare(again.stdout) != kidTok {
+	if again := w.run("token", "--user", kid.UUID); bare(again.Stdout) != kidTok {
 		t.Error("token --user by uuid gave another token than by name")
 	}
-	if self := w.run("token", "--user", users[0].Name); self.code != 0 || bare(self.stdout) != acct {
-		t.Errorf("token --user <the account itself>: exit %d; want the account token", self.code)
+	if self := w.run("token", "--user", users[0].Name); self.Code != 0 || bare(self.Stdout) != acct {
+		t.Errorf("token --user <the account itself>: exit %d; want the account token", self.Code)
 	}
-	if none := w.run("token", "--user", "nobody"); none.code != 1 || !strings.Contains(none.stderr, "plexlink users") {
-		t.Errorf("token --user nobody: exit %d %q", none.code, none.stderr)
+	if none := w.run("token", "--user", "nobody"); none.Code != 1 || !strings.Contains(none.Stderr, "plexlink users") {
+		t.Errorf("token --user nobody: exit %d %q", none.Code, none.Stderr)
 	}
 
 	// The protected member: no PIN and no terminal → 1; a wrong PIN → 1, nothing changed.
 	noPIN := w.run("token", "--user", plextvtest.ProtectedUserName)
-	if noPIN.code != 1 || noPIN.stdout != "" || !strings.Contains(noPIN.stderr, "PLEXLINK_HOME_PIN") {
-		t.Fatalf("token --user alice without a PIN: exit %d, stdout %s, stderr %q", noPIN.code, session.Fingerprint(noPIN.stdout), noPIN.stderr)
+	if noPIN.Code != 1 || noPIN.Stdout != "" || !strings.Contains(noPIN.Stderr, "PLEXLINK_HOME_PIN") {
+		t.Fatalf("token --user alice without a PIN: exit %d, stdout %s, stderr %q", noPIN.Code, session.Fingerprint(noPIN.Stdout), noPIN.Stderr)
 	}
 	wrong := w.runWith([]string{"PLEXLINK_HOME_PIN=0000"}, "token", "--user", plextvtest.ProtectedUserName)
-	if wrong.code != 1 || wrong.stdout != "" || !strings.Contains(wrong.stderr, "wrong Plex Home PIN") || strings.Contains(wrong.stderr, "0000") {
-		t.Fatalf("token --user alice with a wrong PIN: exit %d, stderr %q", wrong.code, wrong.stderr)
+	if wrong.Code != 1 || wrong.Stdout != "" || !strings.Contains(wrong.Stderr, "wrong Plex Home PIN") || strings.Contains(wrong.Stderr, "0000") {
+		t.Fatalf("token --user alice with a wrong PIN: exit %d, stderr %q", wrong.Code, wrong.Stderr)
 	}
 	if now, _ := w.keychain(); now != acct || w.userStatus(acct) != http.StatusOK {
 		t.Fatal("a wrong PIN changed or killed the account token")
@@ -160,16 +160,16 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 		t.Fatal("a wrong PIN stored a token for alice")
 	}
 	a := w.runWith([]string{"PLEXLINK_HOME_PIN=" + protectedPIN}, "token", "--user", plextvtest.ProtectedUserName)
-	aliceTok := bare(a.stdout)
-	if a.code != 0 || w.whoseToken(aliceTok) != alice.UUID {
-		t.Fatalf("token --user alice with her PIN: exit %d %s", a.code, a.stderr)
+	aliceTok := bare(a.Stdout)
+	if a.Code != 0 || w.whoseToken(aliceTok) != alice.UUID {
+		t.Fatalf("token --user alice with her PIN: exit %d %s", a.Code, a.Stderr)
 	}
 
 	// servers --user: what the member sees (Living Room, shared in the Home).
 	sv := w.run("servers", "--user", plextvtest.ManagedUserTitle, "--json")
 	var list []serverOut
-	if err := json.Unmarshal([]byte(sv.stdout), &list); err != nil || sv.code != 0 || len(list) != 1 || list[0].Name != plextvtest.OwnedServerName || list[0].Owned {
-		t.Fatalf("servers --user Kid --json: exit %d %v\n%s%s", sv.code, err, sv.stdout, sv.stderr)
+	if err := json.Unmarshal([]byte(sv.Stdout), &list); err != nil || sv.Code != 0 || len(list) != 1 || list[0].Name != plextvtest.OwnedServerName || list[0].Owned {
+		t.Fatalf("servers --user Kid --json: exit %d %v\n%s%s", sv.Code, err, sv.Stdout, sv.Stderr)
 	}
 
 	// exec --user Kid --server "Living Room": the child gets Kid's access token to Living
@@ -177,12 +177,12 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	dir := t.TempDir()
 	ex := w.runWith([]string{"PLEXLINK_HOME_PIN=" + protectedPIN}, "exec", "--user", plextvtest.ManagedUserTitle, "--server", plextvtest.OwnedServerName, "--",
 		"sh", "-c", `printf %s "$PLEX_TOKEN" > "$1/token"; printf %s "$PLEX_URL" > "$1/url"; printf %s "${PLEXLINK_HOME_PIN-unset}" > "$1/pin"`, "sh", dir)
-	if ex.code != 0 {
-		t.Fatalf("exec --user Kid --server: exit %d %s", ex.code, ex.stderr)
+	if ex.Code != 0 {
+		t.Fatalf("exec --user Kid --server: exit %d %s", ex.Code, ex.Stderr)
 	}
 	read := func(name string) string { b, _ := os.ReadFile(filepath.Join(dir, name)); return string(b) }
 	childTok, childURL := read("token"), read("url")
-	owners := bare(w.run("token", "--server", plextvtest.OwnedServerName).stdout)
+	owners := bare(w.run("token", "--server", plextvtest.OwnedServerName).Stdout)
 	if want := w.accessTokenFor(kidTok, plextvtest.OwnedServerName); want == "" || childTok != want || childTok == owners || childTok == kidTok {
 		t.Fatalf("exec --user Kid handed %s, want Kid's access token to Living Room %s (not the owner's or Kid's plex.tv token)",
 			session.Fingerprint(childTok), session.Fingerprint(want))
@@ -196,9 +196,9 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 
 	// token --user --tool: the tool's token of that member, under the tool's identity.
 	kt := w.run("token", "--user", plextvtest.ManagedUserTitle, "--tool", "kometa")
-	kidKometa := bare(kt.stdout)
-	if kt.code != 0 || w.whoseToken(kidKometa) != kid.UUID || kidKometa == kidTok {
-		t.Fatalf("token --user Kid --tool kometa: exit %d %s", kt.code, kt.stderr)
+	kidKometa := bare(kt.Stdout)
+	if kt.Code != 0 || w.whoseToken(kidKometa) != kid.UUID || kidKometa == kidTok {
+		t.Fatalf("token --user Kid --tool kometa: exit %d %s", kt.Code, kt.Stderr)
 	}
 	if stored, err := w.sess.SecretToolLookupUser(w.service, "tool:kometa@"+kid.UUID); err != nil || stored != kidKometa {
 		t.Fatalf("Kid's kometa token is not the keychain item tool:kometa@%s (%v)", kid.UUID, err)
@@ -207,17 +207,17 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 		Name, User string
 	}
 	tl := w.run("tools", "--json")
-	if err := json.Unmarshal([]byte(tl.stdout), &tools); err != nil || len(tools) != 1 || tools[0].Name != "kometa" || tools[0].User != plextvtest.ManagedUserTitle {
-		t.Fatalf("tools --json: %v %s", err, tl.stdout)
+	if err := json.Unmarshal([]byte(tl.Stdout), &tools); err != nil || len(tools) != 1 || tools[0].Name != "kometa" || tools[0].User != plextvtest.ManagedUserTitle {
+		t.Fatalf("tools --json: %v %s", err, tl.Stdout)
 	}
-	if rv := w.run("tools", "revoke", "--user", plextvtest.ManagedUserTitle, "kometa"); rv.code != 0 || w.userStatus(kidKometa) != http.StatusUnauthorized || w.userStatus(kidTok) != http.StatusOK {
-		t.Fatalf("tools revoke --user Kid kometa: exit %d %s; it must kill that token only", rv.code, rv.stderr)
+	if rv := w.run("tools", "revoke", "--user", plextvtest.ManagedUserTitle, "kometa"); rv.Code != 0 || w.userStatus(kidKometa) != http.StatusUnauthorized || w.userStatus(kidTok) != http.StatusOK {
+		t.Fatalf("tools revoke --user Kid kometa: exit %d %s; it must kill that token only", rv.Code, rv.Stderr)
 	}
 
 	// unlink --sign-out: every member's token goes too.
 	un := w.run("unlink", "--sign-out")
-	if un.code != 0 || !strings.Contains(un.stdout, "Plex Home user") {
-		t.Fatalf("unlink --sign-out: exit %d\n%s%s", un.code, un.stdout, un.stderr)
+	if un.Code != 0 || !strings.Contains(un.Stdout, "Plex Home user") {
+		t.Fatalf("unlink --sign-out: exit %d\n%s%s", un.Code, un.Stdout, un.Stderr)
 	}
 	for _, tok := range []string{kidTok, aliceTok} {
 		if w.userStatus(tok) != http.StatusUnauthorized {
@@ -231,7 +231,7 @@ func TestHomeUsersThroughCommands(t *testing.T) {
 	}
 	for _, out := range []result{r, text, sv, tl, un, noPIN, wrong} {
 		for _, tok := range []string{acct, kidTok, aliceTok, kidKometa} {
-			if strings.Contains(out.stdout+out.stderr, tok) {
+			if strings.Contains(out.Stdout+out.Stderr, tok) {
 				t.Fatal("a command printed a token where it should not")
 			}
 		}

@@ -20,8 +20,8 @@ func (w *world) linkOnce(t *testing.T) string {
 	t.Helper()
 	p := w.start("link", "--no-browser")
 	w.approveAll(p)
-	if r := p.wait(t, 30*time.Second); r.code != 0 {
-		t.Fatalf("link: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := p.Wait(t, 30*time.Second); r.Code != 0 {
+		t.Fatalf("link: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	tok, found := w.keychain()
 	if !found || !contains(w.mintedTokens(), tok) {
@@ -65,20 +65,20 @@ func (w *world) checkConsistent(t *testing.T, old string) {
 		Username string `json:"username"`
 		Valid    *bool  `json:"valid"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.code != 0 {
-		t.Fatalf("status after the crash: exit %d, %v: %s %s", r.code, err, r.stdout, r.stderr)
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || r.Code != 0 {
+		t.Fatalf("status after the crash: exit %d, %v: %s %s", r.Code, err, r.Stdout, r.Stderr)
 	}
 	if !st.Linked || st.Valid == nil || !*st.Valid || st.Username != plextvtest.DefaultUsername {
-		t.Fatalf("status after the crash: %s", r.stdout)
+		t.Fatalf("status after the crash: %s", r.Stdout)
 	}
 }
 
-func kill9(t *testing.T, p *proc) {
+func kill9(t *testing.T, p *session.Proc) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := p.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-p.done
+	p.Wait(t, 10*time.Second)
 }
 
 // TestKillDuringPolling and TestKillDuringValidation: kill -9 mid-relink keeps the old token,
@@ -129,11 +129,11 @@ func TestKillDuringKeychainWrite(t *testing.T) {
 		t.FailNow()
 	}
 	waitFor(t, "validation", func() bool {
-		return w.fake.Count(plextvtest.RouteUser) > users && strings.Contains(p.out.String(), "checking the token")
+		return w.fake.Count(plextvtest.RouteUser) > users && strings.Contains(p.Stdout(), "checking the token")
 	})
 	time.Sleep(time.Second) // Save is now waiting on the prompt (it gives up after 5 s)
-	if p.exited() {
-		t.Fatalf("link ended before the kill: %s", p.err.String())
+	if p.Exited() {
+		t.Fatalf("link ended before the kill: %s", p.Stderr())
 	}
 	kill9(t, p)
 	release()
@@ -164,7 +164,7 @@ func TestTokenWhileRelinking(t *testing.T) {
 			}
 			cmd := w.command("token")
 			cmd.Env = append(cmd.Env, "PLEXLINK_LOG=") // as scripts run it: stderr must stay empty
-			r := startCmd(t, cmd).wait(t, 10*time.Second)
+			r := session.Start(t, cmd).Wait(t, 10*time.Second)
 			mu.Lock()
 			outs = append(outs, r)
 			mu.Unlock()
@@ -177,10 +177,10 @@ func TestTokenWhileRelinking(t *testing.T) {
 	<-ended
 	counts := map[string]int{}
 	for _, r := range outs {
-		tok := strings.TrimSuffix(r.stdout, "\n")
+		tok := strings.TrimSuffix(r.Stdout, "\n")
 		switch {
-		case r.code != 0 || r.stderr != "" || !strings.HasSuffix(r.stdout, "\n"):
-			t.Errorf("token: exit %d, stderr %q, output %s", r.code, r.stderr, session.Fingerprint(tok))
+		case r.Code != 0 || r.Stderr != "" || !strings.HasSuffix(r.Stdout, "\n"):
+			t.Errorf("token: exit %d, stderr %q, output %s", r.Code, r.Stderr, session.Fingerprint(tok))
 		case tok == old:
 			counts["old"]++
 		case tok == newTok:

@@ -195,8 +195,8 @@ func handoffWorld(t *testing.T, r handoffRow) (*world, string) {
 	}
 	p := w.start("link")
 	w.approveAll(p)
-	if res := p.wait(t, 60*time.Second); res.code != 0 {
-		t.Fatalf("link: exit %d: %s", res.code, res.stderr)
+	if res := p.Wait(t, 60*time.Second); res.Code != 0 {
+		t.Fatalf("link: exit %d: %s", res.Code, res.Stderr)
 	}
 	acct, found := w.keychain()
 	if !found {
@@ -237,10 +237,10 @@ func (w *world) scrub(s string) (string, bool) {
 func (w *world) must(args ...string) string {
 	w.t.Helper()
 	r := w.run(args...)
-	if r.code != 0 {
-		w.t.Fatalf("plexlink %v: exit %d: %s", args, r.code, r.stderr)
+	if r.Code != 0 {
+		w.t.Fatalf("plexlink %v: exit %d: %s", args, r.Code, r.Stderr)
 	}
-	return strings.TrimSuffix(r.stdout, "\n")
+	return strings.TrimSuffix(r.Stdout, "\n")
 }
 
 // envJSON is `plexlink env ARGS --format json`.
@@ -392,12 +392,12 @@ func controlBytes(s string) []string {
 func escapeLadenNames(t *testing.T, w *world, _ string) (string, string, []string) {
 	r := w.run("servers")
 	var problems []string
-	bad := controlBytes(r.stdout)
-	shown := strings.Contains(r.stdout, termtext.Clean(plextvtest.HostileServerName))
-	if r.code != 0 || len(bad) > 0 || !shown {
-		problems = append(problems, fmt.Sprintf("exit %d, control characters on stdout: %v, the hostile server listed: %t", r.code, bad, shown))
+	bad := controlBytes(r.Stdout)
+	shown := strings.Contains(r.Stdout, termtext.Clean(plextvtest.HostileServerName))
+	if r.Code != 0 || len(bad) > 0 || !shown {
+		problems = append(problems, fmt.Sprintf("exit %d, control characters on stdout: %v, the hostile server listed: %t", r.Code, bad, shown))
 	}
-	return fmt.Sprintf("exit %d; the escape-laden server listed: %t; control characters on stdout: %s", r.code, shown, orNone(bad)), "", problems
+	return fmt.Sprintf("exit %d; the escape-laden server listed: %t; control characters on stdout: %s", r.Code, shown, orNone(bad)), "", problems
 }
 
 func concurrentToolTokens(t *testing.T, w *world, _ string) (string, string, []string) {
@@ -407,20 +407,20 @@ func concurrentToolTokens(t *testing.T, w *world, _ string) (string, string, []s
 	for i := range out {
 		p := w.start("token", "--tool", "x")
 		wg.Add(1)
-		go func() { defer wg.Done(); out[i] = p.wait(t, 60*time.Second) }()
+		go func() { defer wg.Done(); out[i] = p.Wait(t, 60*time.Second) }()
 	}
 	wg.Wait()
 	minted := len(w.fake.IssuedTokens()) - before
-	same := out[0].stdout == out[1].stdout && out[0].stdout != ""
+	same := out[0].Stdout == out[1].Stdout && out[0].Stdout != ""
 	var problems []string
-	if out[0].code != 0 || out[1].code != 0 || !same || minted != 1 {
-		problems = append(problems, fmt.Sprintf("stderr: %q, %q", out[0].stderr, out[1].stderr))
+	if out[0].Code != 0 || out[1].Code != 0 || !same || minted != 1 {
+		problems = append(problems, fmt.Sprintf("stderr: %q, %q", out[0].Stderr, out[1].Stderr))
 	}
 	saying := "different tokens"
 	if same {
 		saying = "the same token"
 	}
-	return fmt.Sprintf("exit %d and %d, %s; plex.tv minted %d", out[0].code, out[1].code, saying, minted), "", problems
+	return fmt.Sprintf("exit %d and %d, %s; plex.tv minted %d", out[0].Code, out[1].Code, saying, minted), "", problems
 }
 
 func unlinkWithoutConfig(t *testing.T, w *world, _ string) (string, string, []string) {
@@ -441,11 +441,11 @@ func unlinkWithoutConfig(t *testing.T, w *world, _ string) (string, string, []st
 		}
 	}
 	var problems []string
-	if r.code != 0 || valid+left > 0 {
-		problems = append(problems, "stderr: "+r.stderr)
+	if r.Code != 0 || valid+left > 0 {
+		problems = append(problems, "stderr: "+r.Stderr)
 	}
 	return fmt.Sprintf("exit %d: %s; tool tokens still valid: %d of 2, tool items left in the keychain: %d",
-		r.code, lineWith(r.stdout, "tool"), valid, left), "", problems
+		r.Code, lineWith(r.Stdout, "tool"), valid, left), "", problems
 }
 
 // lineWith is the first line of s that mentions word, trimmed.
@@ -462,83 +462,83 @@ func toolTokenRenewed(t *testing.T, w *world, _ string) (string, string, []strin
 	first := w.must("token", "--tool", "kometa")
 	w.fake.Revoke(first)
 	r := w.run("token", "--tool", "kometa")
-	second := strings.TrimSuffix(r.stdout, "\n")
+	second := strings.TrimSuffix(r.Stdout, "\n")
 	works := second != "" && second != first && w.fake.TokenValid(second)
 	var problems []string
-	if r.code != 0 || !works || !strings.Contains(r.stderr, "no longer accepted kometa's token") {
-		problems = append(problems, "stderr: "+r.stderr)
+	if r.Code != 0 || !works || !strings.Contains(r.Stderr, "no longer accepted kometa's token") {
+		problems = append(problems, "stderr: "+r.Stderr)
 	}
 	got := "no new working token"
 	if works {
 		got = "a new working token"
 	}
-	return fmt.Sprintf("exit %d, %s; stderr: %s", r.code, got, lastLine(r.stderr)), "", problems
+	return fmt.Sprintf("exit %d, %s; stderr: %s", r.Code, got, lastLine(r.Stderr)), "", problems
 }
 
 func relinkAsOther(t *testing.T, w *world, _ string) (string, string, []string) {
 	tool := w.must("token", "--tool", "kometa")
 	p := w.start("link")
-	code, ok := p.waitCode(t, 1, 20*time.Second)
+	code, ok := waitCode(t, p, 1, 20*time.Second)
 	if !ok {
-		t.Fatalf("link printed no code: %s", p.err.String())
+		t.Fatalf("link printed no code: %s", p.Stderr())
 	}
 	other, err := w.fake.ApproveAsOther(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := p.wait(t, 60*time.Second)
+	r := p.Wait(t, 60*time.Second)
 	listed := strings.Contains(w.must("tools"), "kometa")
 	var problems []string
-	if r.code != 0 || !strings.Contains(r.stdout, "Linked as other") || !strings.Contains(r.stderr, "another account") ||
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Linked as other") || !strings.Contains(r.Stderr, "another account") ||
 		w.fake.TokenValid(tool) || listed || w.keychainItem("tool:kometa") {
-		problems = append(problems, "stderr: "+r.stderr)
+		problems = append(problems, "stderr: "+r.Stderr)
 	}
 	token := w.fate("")
 	if now, _ := w.keychain(); now == other {
 		token = "replaced by the other account's"
 	}
-	return fmt.Sprintf("exit %d: %s; stderr: %s; kometa's old token valid: %t", r.code, lastLine(r.stdout),
-		lineWith(r.stderr, "kometa"), w.fake.TokenValid(tool)), token, problems
+	return fmt.Sprintf("exit %d: %s; stderr: %s; kometa's old token valid: %t", r.Code, lastLine(r.Stdout),
+		lineWith(r.Stderr, "kometa"), w.fake.TokenValid(tool)), token, problems
 }
 
 func unlinkStopsLink(t *testing.T, w *world, _ string) (string, string, []string) {
 	p := w.start("link")
-	code, ok := p.waitCode(t, 1, 20*time.Second)
+	code, ok := waitCode(t, p, 1, 20*time.Second)
 	if !ok {
-		t.Fatalf("link printed no code: %s", p.err.String())
+		t.Fatalf("link printed no code: %s", p.Stderr())
 	}
 	un := w.run("unlink")
 	stopped := time.Now()
-	r := p.wait(t, 10*time.Second)
+	r := p.Wait(t, 10*time.Second)
 	took := time.Since(stopped)
 	_ = w.approve(code)
 	time.Sleep(1500 * time.Millisecond) // a poll that was still running would land by now
 	_, found := w.keychain()
 	var problems []string
-	if un.code != 0 || r.code != 1 || took > 5*time.Second || found {
-		problems = append(problems, fmt.Sprintf("unlink: %s; link stopped after %v: %s", un.stderr, took.Round(time.Millisecond), r.stderr))
+	if un.Code != 0 || r.Code != 1 || took > 5*time.Second || found {
+		problems = append(problems, fmt.Sprintf("unlink: %s; link stopped after %v: %s", un.Stderr, took.Round(time.Millisecond), r.Stderr))
 	}
 	after := "nothing stored"
 	if found {
 		after = "LINKED AGAIN"
 	}
-	return fmt.Sprintf("unlink exit %d; link exit %d: %s; the old code approved afterwards: %s", un.code, r.code, lastLine(r.stderr), after), "", problems
+	return fmt.Sprintf("unlink exit %d; link exit %d: %s; the old code approved afterwards: %s", un.Code, r.Code, lastLine(r.Stderr), after), "", problems
 }
 
 func rateLimitedForADay(t *testing.T, w *world, _ string) (string, string, []string) {
 	w.fake.FailNext(plextvtest.RouteCreatePin, 1, plextvtest.Fault{Status: 429, RetryAfter: "86400"})
 	start := time.Now()
-	r := w.start("link").wait(t, 30*time.Second)
+	r := w.start("link").Wait(t, 30*time.Second)
 	took := time.Since(start)
 	var problems []string
-	if r.code != 1 || !strings.Contains(r.stderr, rateLimited) || took > 5*time.Second {
-		problems = append(problems, fmt.Sprintf("after %v: %s", took.Round(time.Millisecond), r.stderr))
+	if r.Code != 1 || !strings.Contains(r.Stderr, rateLimited) || took > 5*time.Second {
+		problems = append(problems, fmt.Sprintf("after %v: %s", took.Round(time.Millisecond), r.Stderr))
 	}
 	when := "within 5 s"
 	if took > 5*time.Second {
 		when = "after " + took.Round(time.Second).String()
 	}
-	return fmt.Sprintf("exit %d %s: %s", r.code, when, lastLine(r.stderr)), "", problems
+	return fmt.Sprintf("exit %d %s: %s", r.Code, when, lastLine(r.Stderr)), "", problems
 }
 
 func ctrlCInTerminal(t *testing.T, w *world, _ string) (string, string, []string) {
@@ -576,12 +576,12 @@ func dotenvUnquoted(t *testing.T, w *world, _ string) (string, string, []string)
 	t.Cleanup(func() { _ = exec.Command("secret-tool", "clear", "service", odd).Run() })
 	cmd := w.command("env", "--format", "dotenv")
 	cmd.Env = append(cmd.Env, "PLEXLINK_KEYRING_SERVICE="+odd)
-	r := startCmd(t, cmd).wait(t, 30*time.Second)
+	r := session.Start(t, cmd).Wait(t, 30*time.Second)
 	var problems []string
-	if quoted > 0 || len(lines) < 6 || r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "PLEX_TOKEN") {
-		problems = append(problems, fmt.Sprintf("%d of %d lines quoted; the # token: exit %d: %s", quoted, len(lines), r.code, r.stderr))
+	if quoted > 0 || len(lines) < 6 || r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "PLEX_TOKEN") {
+		problems = append(problems, fmt.Sprintf("%d of %d lines quoted; the # token: exit %d: %s", quoted, len(lines), r.Code, r.Stderr))
 	}
-	return fmt.Sprintf("%d lines NAME=value, %d quoted; a token with # in it: exit %d: %s", len(lines), quoted, r.code, lastLine(r.stderr)), "", problems
+	return fmt.Sprintf("%d lines NAME=value, %d quoted; a token with # in it: exit %d: %s", len(lines), quoted, r.Code, lastLine(r.Stderr)), "", problems
 }
 
 func winprotoLongLine(t *testing.T, _ *world, _ string) (string, string, []string) {
@@ -605,12 +605,12 @@ func otherHost(t *testing.T, w *world, _ string) (string, string, []string) {
 	for _, args := range [][]string{{"status"}, {"servers"}, {"token", "--tool", "kometa"}, {"unlink", "--sign-out"}} {
 		cmd := w.command(append([]string{"--server-url", "https://plex.example.invalid/api/v2"}, args...)...)
 		cmd.Env = append(cmd.Env, "HTTPS_PROXY="+proxy, "HTTP_PROXY="+proxy)
-		r := startCmd(t, cmd).wait(t, 30*time.Second)
-		exits = append(exits, fmt.Sprint(r.code))
-		if r.code != 1 || !strings.Contains(r.stderr, "PLEXLINK_KEYRING_SERVICE=") || r.stdout != "" {
-			problems = append(problems, fmt.Sprintf("%v: exit %d: %s", args, r.code, r.stderr))
+		r := session.Start(t, cmd).Wait(t, 30*time.Second)
+		exits = append(exits, fmt.Sprint(r.Code))
+		if r.Code != 1 || !strings.Contains(r.Stderr, "PLEXLINK_KEYRING_SERVICE=") || r.Stdout != "" {
+			problems = append(problems, fmt.Sprintf("%v: exit %d: %s", args, r.Code, r.Stderr))
 		}
-		said = lastLine(r.stderr)
+		said = lastLine(r.Stderr)
 	}
 	if hits() != 0 {
 		problems = append(problems, fmt.Sprintf("%d connections attempted", hits()))

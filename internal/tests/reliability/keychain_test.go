@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"codeberg.org/plexlink/plexlink/internal/tests/session"
 	"fmt"
 	"io"
 	"os"
@@ -15,9 +16,9 @@ import (
 
 // lockLinkThenApprove starts p's link, locks the login collection once the code is shown
 // (a screen locker kicking in while the user is in the browser) and approves the code.
-func (w *world) lockThenApprove(t *testing.T, p *proc) bool {
+func (w *world) lockThenApprove(t *testing.T, p *session.Proc) bool {
 	t.Helper()
-	code, ok := p.waitCode(t, 1, 15*time.Second)
+	code, ok := waitCode(t, p, 1, 15*time.Second)
 	if !ok {
 		t.Errorf("no code printed")
 		return false
@@ -34,7 +35,7 @@ func (w *world) lockThenApprove(t *testing.T, p *proc) bool {
 func lockedAtSaveInScript(t *testing.T, w *world) result {
 	p := w.start("link", "--no-browser")
 	w.lockThenApprove(t, p)
-	res := p.wait(t, 30*time.Second)
+	res := p.Wait(t, 30*time.Second)
 	if err := w.sess.UnlockCollection(w.sess.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -53,15 +54,15 @@ func lockedAtSaveInTerminal(t *testing.T, w *world) result {
 	go func() { _, _ = io.Copy(io.Discard, master) }() // the echo must not fill the pty buffer
 	cmd := w.command("link", "--no-browser")
 	cmd.Stdin = slave
-	p := startCmd(t, cmd)
+	p := session.Start(t, cmd)
 	slave.Close()
 	w.lockThenApprove(t, p)
 	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(p.err.String(), "press Enter") && time.Now().Before(deadline) && !p.exited() {
+	for !strings.Contains(p.Stderr(), "press Enter") && time.Now().Before(deadline) && !p.Exited() {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.Contains(p.err.String(), "press Enter") {
-		t.Errorf("no retry prompt after the failed save: %q", p.err.String())
+	if !strings.Contains(p.Stderr(), "press Enter") {
+		t.Errorf("no retry prompt after the failed save: %q", p.Stderr())
 	}
 	if err := w.sess.UnlockCollection(w.sess.Password); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func lockedAtSaveInTerminal(t *testing.T, w *world) result {
 	if _, err := master.Write([]byte("\n")); err != nil {
 		t.Fatal(err)
 	}
-	res := p.wait(t, 30*time.Second)
+	res := p.Wait(t, 30*time.Second)
 	if n := w.fake.Count(plextvtest.RouteCreatePin); n != 1 {
 		t.Errorf("saving again went through plex.tv again (%d PINs)", n)
 	}

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -141,84 +140,22 @@ func (w *world) command(args ...string) *exec.Cmd {
 func (w *world) run(args ...string) result {
 	w.t.Helper()
 	p := w.start(args...)
-	return p.wait(w.t, 60*time.Second)
+	return p.Wait(w.t, 60*time.Second)
 }
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
+type result = session.Result
 
-// proc is a running plexlink whose output can be read while it runs.
-type proc struct {
-	cmd      *exec.Cmd
-	out, err *session.SyncBuffer
-	done     chan struct{}
-	res      result
-}
-
-func (w *world) start(args ...string) *proc {
+func (w *world) start(args ...string) *session.Proc {
 	w.t.Helper()
-	return startCmd(w.t, w.command(args...))
-}
-
-func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
-	t.Helper()
-	p := &proc{cmd: cmd, out: &session.SyncBuffer{}, err: &session.SyncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.err
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		err := cmd.Wait()
-		p.res = result{code: exitCode(err), stdout: p.out.String(), stderr: p.err.String()}
-		close(p.done)
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.done })
-	return p
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.ExitCode()
-	default:
-		return -1
-	}
-}
-
-func (p *proc) wait(t *testing.T, timeout time.Duration) result {
-	t.Helper()
-	select {
-	case <-p.done:
-		return p.res
-	case <-time.After(timeout):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Errorf("plexlink %v did not finish within %v\nstdout:\n%s\nstderr:\n%s", p.cmd.Args[1:], timeout, p.res.stdout, p.res.stderr)
-		p.res.code = -1
-		return p.res
-	}
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return session.Start(w.t, w.command(args...))
 }
 
 var openLine = regexp.MustCompile(`Open (\S+) and approve`)
 
 // codes lists the link codes the CLI printed so far, oldest first.
-func (p *proc) codes() []string {
+func codes(p *session.Proc) []string {
 	var codes []string
-	for _, m := range openLine.FindAllStringSubmatch(p.out.String(), -1) {
+	for _, m := range openLine.FindAllStringSubmatch(p.Stdout(), -1) {
 		if i := strings.Index(m[1], "?pin="); i >= 0 {
 			codes = append(codes, m[1][i+len("?pin="):])
 		}
@@ -227,27 +164,27 @@ func (p *proc) codes() []string {
 }
 
 // waitCode waits until the CLI has printed its nth code and returns it.
-func (p *proc) waitCode(t *testing.T, n int, timeout time.Duration) (string, bool) {
+func waitCode(t *testing.T, p *session.Proc, n int, timeout time.Duration) (string, bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && !p.exited() {
-		if c := p.codes(); len(c) >= n {
+	for time.Now().Before(deadline) && !p.Exited() {
+		if c := codes(p); len(c) >= n {
 			return c[n-1], true
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if c := p.codes(); len(c) >= n {
+	if c := codes(p); len(c) >= n {
 		return c[n-1], true
 	}
 	return "", false
 }
 
 // approveAll approves every code the CLI prints until it exits.
-func (w *world) approveAll(p *proc) {
+func (w *world) approveAll(p *session.Proc) {
 	go func() {
 		seen := 0
-		for !p.exited() {
-			if c := p.codes(); len(c) > seen {
+		for !p.Exited() {
+			if c := codes(p); len(c) > seen {
 				seen = len(c)
 				_ = w.approve(c[seen-1])
 			}

@@ -84,8 +84,8 @@ var cliRows = []row{
 	{fault: "HTML page on 5 polls in a row", approve: true, expect: "5 undecodable answers in a row",
 		inject: fail(plextvtest.RoutePin, 5, htmlPage),
 		check: func(t *testing.T, w *world, r result) {
-			if !strings.Contains(r.stderr, "text/html") || !strings.Contains(r.stderr, "HTTP 200") {
-				t.Errorf("the error does not say what was sent: %q", r.stderr)
+			if !strings.Contains(r.Stderr, "text/html") || !strings.Contains(r.Stderr, "HTTP 200") {
+				t.Errorf("the error does not say what was sent: %q", r.Stderr)
 			}
 		}},
 	{fault: "HTML page on GET /user during validation", approve: true, expect: "linked",
@@ -118,8 +118,8 @@ var cliRows = []row{
 	{fault: "keychain locked at save time, in a script", private: true, expect: "the token was not stored",
 		custom: lockedAtSaveInScript,
 		check: func(t *testing.T, w *world, r result) {
-			if !strings.Contains(r.stderr, "plex.tv approved "+plextvtest.DefaultUsername+", but the token could not be saved") {
-				t.Errorf("the user was not told plex.tv linked but the save failed: %q", r.stderr)
+			if !strings.Contains(r.Stderr, "plex.tv approved "+plextvtest.DefaultUsername+", but the token could not be saved") {
+				t.Errorf("the user was not told plex.tv linked but the save failed: %q", r.Stderr)
 			}
 		}},
 	{fault: "keychain gone at start (no Secret Service)", private: true, expect: "keychain unavailable",
@@ -185,7 +185,7 @@ func runRow(t *testing.T, n int, r row) {
 		if r.approve {
 			w.approveAll(p)
 		}
-		res = p.wait(t, 60*time.Second)
+		res = p.Wait(t, 60*time.Second)
 	}
 	took := time.Since(start)
 
@@ -199,8 +199,8 @@ func runRow(t *testing.T, n int, r row) {
 	now, found := w.keychain()
 	var problems []string
 	if r.expect == "linked" {
-		o.Observed = fmt.Sprintf("exit %d: %s", res.code, lastLine(res.stdout))
-		if res.code != 0 || !strings.Contains(res.stdout, "Linked as ") {
+		o.Observed = fmt.Sprintf("exit %d: %s", res.Code, lastLine(res.Stdout))
+		if res.Code != 0 || !strings.Contains(res.Stdout, "Linked as ") {
 			problems = append(problems, "did not link")
 		}
 		switch {
@@ -214,9 +214,9 @@ func runRow(t *testing.T, n int, r row) {
 			problems = append(problems, "the keychain holds "+session.Fingerprint(now))
 		}
 	} else {
-		msg := lastLine(res.stderr)
-		o.Observed = fmt.Sprintf("exit %d: %s", res.code, normalize(msg))
-		if res.code != 1 || !strings.HasPrefix(msg, "plexlink: ") || !strings.Contains(msg, r.expect) {
+		msg := lastLine(res.Stderr)
+		o.Observed = fmt.Sprintf("exit %d: %s", res.Code, normalize(msg))
+		if res.Code != 1 || !strings.HasPrefix(msg, "plexlink: ") || !strings.Contains(msg, r.expect) {
 			problems = append(problems, "not a clear one-line failure")
 		}
 		if found && now == old {
@@ -238,7 +238,7 @@ func runRow(t *testing.T, n int, r row) {
 		r.check(t, w, res)
 	}
 	if len(problems) > 0 {
-		t.Errorf("%s: %s\nstdout:\n%s\nstderr:\n%s", r.fault, strings.Join(problems, "; "), res.stdout, res.stderr)
+		t.Errorf("%s: %s\nstdout:\n%s\nstderr:\n%s", r.fault, strings.Join(problems, "; "), res.Stdout, res.Stderr)
 	}
 	o.Pass = !t.Failed()
 	t.Logf("%s: %s (%v)", r.fault, o.Observed, took.Round(10*time.Millisecond))

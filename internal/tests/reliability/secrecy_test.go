@@ -87,14 +87,14 @@ func TestSecrecyCLI(t *testing.T) {
 	w.env = append(w.env, "XDG_CONFIG_HOME="+filepath.Join(sess.Home, ".config"), "TMPDIR="+tmp)
 	texts := map[string]string{}
 	keep := func(name string, r result) {
-		texts[name+" stdout"], texts[name+" stderr"] = r.stdout, r.stderr
+		texts[name+" stdout"], texts[name+" stderr"] = r.Stdout, r.Stderr
 	}
 	for i, name := range []string{"link", "relink"} {
 		p := w.start("link")
 		w.approveAll(p)
-		r := p.wait(t, 30*time.Second)
-		if r.code != 0 {
-			t.Fatalf("%s: exit %d\n%s%s", name, r.code, r.stdout, r.stderr)
+		r := p.Wait(t, 30*time.Second)
+		if r.Code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", name, r.Code, r.Stdout, r.Stderr)
 		}
 		keep(name, r)
 		if n := len(w.mintedTokens()); n != i+1 {
@@ -110,21 +110,21 @@ func TestSecrecyCLI(t *testing.T) {
 	for _, args := range [][]string{{"servers"}, {"servers", "--json"}, {"tools"}, {"tools", "--json"},
 		{"exec", "--server", plextvtest.OwnedServerName, "--tool", "kometa", "--", "true"}, {"status", "--json"}} {
 		r := w.run(args...)
-		if r.code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.Code, r.Stderr)
 		}
 		keep(strings.Join(args, " "), r)
 	}
 	for _, args := range [][]string{{"token", "--tool", "kometa"}, {"token", "--server", plextvtest.SharedServerName},
 		{"env", "--server", plextvtest.OwnedServerName, "--tool", "plexapi"}} {
 		r := w.run(args...)
-		if r.code != 0 || r.stdout == "" {
-			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		if r.Code != 0 || r.Stdout == "" {
+			t.Fatalf("%v: exit %d: %s", args, r.Code, r.Stderr)
 		}
-		texts[strings.Join(args, " ")+" stderr"] = r.stderr
+		texts[strings.Join(args, " ")+" stderr"] = r.Stderr
 	}
-	if r := w.run("tools", "revoke", "kometa"); r.code != 0 {
-		t.Fatalf("tools revoke: %s", r.stderr)
+	if r := w.run("tools", "revoke", "kometa"); r.Code != 0 {
+		t.Fatalf("tools revoke: %s", r.Stderr)
 	} else {
 		keep("tools revoke", r)
 	}
@@ -134,8 +134,8 @@ func TestSecrecyCLI(t *testing.T) {
 		keep(strings.Join(args, " "), r)
 	}
 	tok := w.run("token")
-	texts["token stderr"] = tok.stderr // its stdout is the one place the token may appear (here: none, unlinked)
-	texts["token stdout after unlink"] = tok.stdout
+	texts["token stderr"] = tok.Stderr // its stdout is the one place the token may appear (here: none, unlinked)
+	texts["token stdout after unlink"] = tok.Stdout
 	scanForTokens(t, w.fake.IssuedTokens(), texts, sess.Home, w.home)
 }
 
