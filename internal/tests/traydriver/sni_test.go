@@ -103,7 +103,7 @@ func TestReferenceAppTray(t *testing.T) {
 		t.Fatalf(format+"\napp output:\n%s", append(args, app.Output())...)
 	}
 
-	win, err := x.WaitAppWindow(app, "^session.Reference$", 15*time.Second)
+	win, err := x.WaitAppWindow(app, "^Reference$", 15*time.Second)
 	if err != nil {
 		fail("%v", err)
 	}
@@ -146,13 +146,13 @@ func TestReferenceAppTray(t *testing.T) {
 	if _, err := x.Xdotool(5*time.Second, "windowunmap", "--sync", win); err != nil {
 		fail("%v", err)
 	}
-	if err := x.WaitNoWindow("^session.Reference$", 5*time.Second); err != nil {
+	if err := x.WaitNoWindow("^Reference$", 5*time.Second); err != nil {
 		fail("%v", err)
 	}
 	if err := tray.ClickLabel("Show"); err != nil {
 		fail("%v", err)
 	}
-	if _, err := x.WaitWindow("^session.Reference$", 5*time.Second); err != nil {
+	if _, err := x.WaitWindow("^Reference$", 5*time.Second); err != nil {
 		fail("after clicking Show in the tray: %v", err)
 	}
 
@@ -161,7 +161,7 @@ func TestReferenceAppTray(t *testing.T) {
 	if err := x.CloseWindow(win); err != nil {
 		fail("%v", err)
 	}
-	if err := x.WaitNoWindow("^session.Reference$", 5*time.Second); err != nil {
+	if err := x.WaitNoWindow("^Reference$", 5*time.Second); err != nil {
 		fail("after CloseWindow: %v", err)
 	}
 	if app.Exited() {
