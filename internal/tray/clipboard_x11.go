@@ -91,8 +91,15 @@ func (c *x11Clipboard) Close() {
 	c.closeLocked()
 	done := c.eventDone
 	c.mu.Unlock()
-	if done != nil {
-		<-done
+	if done == nil {
+		return
+	}
+	// xgb's own shutdown can wait forever for a reply its reader has stopped reading
+	// (Conn.Close races its noop with the reader's exit): the clipboard is released and the
+	// connection told to close either way, and quitting must not hang on the library.
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
 	}
 }
 
