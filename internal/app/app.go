@@ -149,14 +149,10 @@ const trayProbeTimeout = 2 * time.Second
 // the Fyne window as a child process on demand; otherwise one plain Fyne window that quits
 // when closed.
 func run(st settings.Settings, env Env, background, demo bool) int {
-	if env.Window == nil {
-		return fail(env, "this build has no window")
+	svc, logger, code := open(st, env)
+	if svc == nil {
+		return code
 	}
-	svc, err := st.Open(env.Stderr)
-	if err != nil {
-		return fail(env, "%v", err)
-	}
-	logger := newLogger(env)
 	service := st.KeyringService()
 	inst, code, done := acquireInstance(service, background, env, logger)
 	if done {
@@ -267,14 +263,10 @@ func runWindowProcess(st settings.Settings, args []string, env Env) int {
 	if err := fs.Parse(args); err != nil {
 		return usageError(env, err.Error())
 	}
-	if env.Window == nil {
-		return fail(env, "this build has no window")
+	svc, logger, code := open(st, env)
+	if svc == nil {
+		return code
 	}
-	svc, err := st.Open(env.Stderr)
-	if err != nil {
-		return fail(env, "%v", err)
-	}
-	logger := newLogger(env)
 	start := "show"
 	switch {
 	case *link:
@@ -324,6 +316,19 @@ func runDemo(st settings.Settings, ttl time.Duration, env Env) int {
 	fmt.Fprintf(env.Stdout, "Approve codes on the fake link page (%s) that opens in your browser.\n", srv.LinkURL)
 	fmt.Fprintf(env.Stdout, "Keychain service: %s. Your real Plex link is not touched.\n", service)
 	return run(st, env, false, true)
+}
+
+// open is what both processes of the app start with: a window to show (this build has one),
+// the account service and the log. A nil service means the start failed with code, said.
+func open(st settings.Settings, env Env) (*account.Service, *slog.Logger, int) {
+	if env.Window == nil {
+		return nil, nil, fail(env, "this build has no window")
+	}
+	svc, err := st.Open(env.Stderr)
+	if err != nil {
+		return nil, nil, fail(env, "%v", err)
+	}
+	return svc, newLogger(env), exitOK
 }
 
 // newLogger logs to stderr at info level, or debug with PLEXLINK_LOG=debug. Nothing logged
